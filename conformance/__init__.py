@@ -1,0 +1,1 @@
+"""A conformance suite for the FHIR R4 create interaction."""

@@ -1,0 +1,204 @@
+"""Small checks: each raises ConformanceFailure("expected X, received Y") with a curl reproducer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn
+
+import pytest
+
+from conformance import fhirjson
+from conformance.client import Exchange
+
+
+class ConformanceFailure(AssertionError):
+    """A server behaviour that breaks a requirement; requirement None means the case's own."""
+
+    def __init__(
+        self, expected: str, received: str, exchange: Exchange | None = None, requirement: str | None = None
+    ) -> None:
+        self.expected = expected
+        self.received = received
+        self.exchange = exchange
+        self.requirement = requirement
+        super().__init__(self.summary)
+
+    @property
+    def summary(self) -> str:
+        """Return the one-line verdict."""
+        return f"expected {self.expected}, received {self.received}"
+
+    def __str__(self) -> str:
+        if self.exchange is None:
+            return self.summary
+        return f"{self.summary}\n\nReproduce with:\n{self.exchange.curl()}"
+
+
+def fail(expected: str, received: str, exchange: Exchange | None = None, requirement: str | None = None) -> NoReturn:
+    """Raise a ConformanceFailure."""
+    raise ConformanceFailure(expected, received, exchange, requirement)
+
+
+def not_applicable(reason: str) -> NoReturn:
+    """Skip a check whose subject the server legitimately did not produce (e.g. no ETag to compare)."""
+    pytest.skip(reason)
+
+
+def status(exchange: Exchange, *expected: int) -> None:
+    """The response status is one of those expected."""
+    if exchange.status not in expected:
+        fail(" or ".join(map(str, expected)), str(exchange.status), exchange)
+
+
+def success(exchange: Exchange) -> None:
+    """The server accepted the request (a 2xx status)."""
+    if not 200 <= exchange.status < 300:
+        fail("a 2xx status", str(exchange.status), exchange)
+
+
+def equal(what: str, expected: object, received: object, exchange: Exchange, requirement: str | None = None) -> None:
+    """Two values that the spec says are the same are equal."""
+    if expected != received:
+        fail(f"{what} {expected!r}", repr(received), exchange, requirement)
+
+
+def differ(what: str, unwanted: object, received: object, exchange: Exchange) -> None:
+    """A value the server must set for itself is not the one the client sent."""
+    if received == unwanted:
+        fail(f"{what} set by the server, not the client's {unwanted!r}", repr(received), exchange)
+
+
+def media_type(exchange: Exchange, expected: str) -> None:
+    """The response Content-Type names the expected media type (parameters such as charset aside)."""
+    received = fhirjson.media_type(exchange.header("content-type"))
+    if received != expected:
+        fail(f"Content-Type {expected}", received or "no Content-Type", exchange)
+
+
+def empty_body(exchange: Exchange) -> None:
+    """The response has no body."""
+    if exchange.response_body.strip():
+        fail("no body", body_kind(exchange), exchange)
+
+
+def resource_type(exchange: Exchange, expected: str) -> dict[str, Any]:
+    """The response body is a resource of the expected type; return it."""
+    resource = exchange.resource
+    if resource is None or resource["resourceType"] != expected:
+        fail(f"a body with an {expected}", body_kind(exchange), exchange)
+    return resource
+
+
+def body_kind(exchange: Exchange) -> str:
+    """Describe a response body in a few words: none, not JSON, or its resourceType."""
+    if not exchange.response_body.strip():
+        return "no body"
+    if exchange.resource is None:
+        return f"a {len(exchange.response_body)}-byte body that is not a FHIR JSON resource"
+    return f"a {exchange.resource['resourceType']}"
+
+
+def header(exchange: Exchange, name: str, requirement: str | None = None) -> str:
+    """The response carries the header; return its value."""
+    value = exchange.header(name)
+    if value is None:
+        fail(f"a {name} header", "none", exchange, requirement)
+    return value
+
+
+def weak_etag(exchange: Exchange, etag: str) -> None:
+    """The ETag is weak and quoted: W/"vid" (R4 http.html#versioning)."""
+    if not (etag.startswith('W/"') and etag.endswith('"') and len(etag) > 4):
+        fail('a weak ETag W/"<versionId>"', etag, exchange)
+
+
+def etag_version(etag: str) -> str:
+    """Return the version an ETag carries, whether weak, quoted, or bare as some servers send it."""
+    return etag.removeprefix("W/").strip('"')
+
+
+def http_date(exchange: Exchange, name: str, value: str) -> datetime:
+    """A header holds an RFC 7231 HTTP-date; return it."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or not value.rstrip().endswith("GMT"):
+        fail(f"{name} as an HTTP-date such as 'Sat, 21 Nov 2026 08:06:27 GMT'", repr(value), exchange)
+    return parsed
+
+
+def instant(exchange: Exchange, what: str, value: object, requirement: str | None = None) -> datetime:
+    """A FHIR instant has a date, a time and a timezone; return it."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or "T" not in str(value):
+        fail(f"{what} as a FHIR instant such as 2026-11-21T08:06:27.123Z", repr(value), exchange, requirement)
+    return parsed
+
+
+def same_second(exchange: Exchange, what: str, expected: datetime, received: datetime) -> None:
+    """Two instants agree to the second (HTTP-dates carry no fractions)."""
+    if expected.replace(microsecond=0) != received.replace(microsecond=0):
+        fail(f"{what} {expected.isoformat()}", received.isoformat(), exchange)
+
+
+def same_content(exchange: Exchange, sent: dict[str, Any], received: dict[str, Any], ignored_tag: str | None) -> None:
+    """A resource carries exactly what was sent, server-managed id and meta aside (R4 http.html#create)."""
+    expected, actual = _comparable(sent, ignored_tag), _comparable(received, ignored_tag)
+    difference = first_difference(expected, actual, str(sent["resourceType"]))
+    if difference is not None:
+        path, want, got = difference
+        fail(f"{path} = {want}", got, exchange)
+
+
+def first_difference(expected: Any, received: Any, path: str) -> tuple[str, str, str] | None:
+    """Return the first place two FHIR JSON values differ, as (path, expected, received)."""
+    if isinstance(expected, dict) and isinstance(received, dict):
+        for key in [*expected, *(k for k in received if k not in expected)]:
+            if key not in received or key not in expected:
+                return f"{path}.{key}", _show(expected, key), _show(received, key)
+            found = first_difference(expected[key], received[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(received, list) and len(expected) == len(received):
+        for index, (want, got) in enumerate(zip(expected, received, strict=True)):
+            found = first_difference(want, got, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    return None if _same_leaf(expected, received) else (path, _render(expected), _render(received))
+
+
+def _same_leaf(expected: Any, received: Any) -> bool:
+    """Compare JSON leaves strictly: true is not 1, and decimal 1.50 is not 1.5 (its precision is data)."""
+    if type(expected) is not type(received):
+        return False
+    return str(expected) == str(received) if isinstance(expected, Decimal) else bool(expected == received)
+
+
+def _comparable(resource: dict[str, Any], ignored_tag: str | None) -> dict[str, Any]:
+    """Drop what the server manages: id, meta but its tag/profile/security, and its own tenant tag."""
+    body = {k: v for k, v in resource.items() if k not in ("id", "meta")}
+    meta = resource.get("meta") or {}
+    for key in ("tag", "profile", "security"):
+        values = [v for v in meta.get(key, []) if not (isinstance(v, dict) and ignored_tag and v.get("system") == ignored_tag)]
+        if values:  # the order of a set of codings carries no meaning: compare them sorted
+            body[f"meta.{key}"] = sorted(fhirjson.dumps(v) for v in values)
+    return body
+
+
+def _show(container: dict[str, Any], key: str) -> str:
+    """Render a member of an object, or say it is absent."""
+    return _render(container[key]) if key in container else "nothing (absent)"
+
+
+def _render(value: Any) -> str:
+    """Render a JSON value compactly for a failure message."""
+    text = fhirjson.dumps(value)
+    return text if len(text) <= 200 else text[:200] + "..."

@@ -1,0 +1,170 @@
+"""The FHIR client every scenario talks through; each request and its response is kept as an Exchange."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from conformance import fhirjson
+
+FHIR_JSON = "application/fhir+json"
+REDACTED = "<redacted>"
+# Headers that carry credentials whoever set them (RFC 9110 #field.authorization, common API-key names).
+ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
+TRANSCRIPT_BODY_LIMIT = 20_000
+
+
+class TransportFailure(Exception):
+    """The server gave no HTTP answer (refused, reset, timed out); the message is one line."""
+
+
+class EndpointError(Exception):
+    """The base URL is not a reachable FHIR endpoint; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the response to it, safe to show: secret header values never leave it."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes
+    status: int
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+    secret_headers: frozenset[str] = field(default=frozenset())
+
+    def header(self, name: str) -> str | None:
+        """Return the first response header of that name, or None."""
+        return next((v for k, v in self.response_headers if k.lower() == name.lower()), None)
+
+    @cached_property
+    def json(self) -> Any:
+        """Return the response body parsed as FHIR JSON, or None when it is empty or not JSON."""
+        try:
+            return fhirjson.loads(self.response_body) if self.response_body.strip() else None
+        except ValueError:
+            return None
+
+    @property
+    def resource(self) -> dict[str, Any] | None:
+        """Return the response body when it is a FHIR resource (a JSON object with resourceType)."""
+        body = self.json
+        return body if isinstance(body, dict) and isinstance(body.get("resourceType"), str) else None
+
+    def curl(self) -> str:
+        """Return a curl command that repeats the request, with secret header values redacted."""
+        parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self._shown_request_headers():
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if not self.request_body:
+            return " ".join(parts)
+        body = self.request_body.decode("utf-8", "replace")
+        return " ".join([*parts, "--data-binary", "@-", "<<'FHIR'"]) + f"\n{body}\nFHIR"
+
+    def transcript(self) -> str:
+        """Return the exchange as HTTP-like text, secret header values redacted, long bodies cut."""
+        request = [f"{self.method} {self.url}", *(f"{k}: {v}" for k, v in self._shown_request_headers())]
+        response = [f"HTTP {self.status}", *(f"{k}: {v}" for k, v in self.response_headers)]
+        return "\n".join([*request, "", _shown(self.request_body), "", *response, "", _shown(self.response_body)])
+
+    def _shown_request_headers(self) -> list[tuple[str, str]]:
+        """Return the request headers with the values of secret ones replaced."""
+        secret = self.secret_headers | ALWAYS_SECRET
+        return [(k, REDACTED if k.lower() in secret else v) for k, v in self.request_headers]
+
+
+class FhirClient:
+    """An httpx client bound to one FHIR base URL and the headers of the server profile."""
+
+    def __init__(self, base_url: str, headers: Sequence[tuple[str, str]] = (), timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = [("Accept", FHIR_JSON), *headers]
+        self._secret = frozenset(name.lower() for name, _ in headers)
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False)
+
+    def url(self, path: str) -> str:
+        """Resolve a path or a relative reference (such as a relative Location) against the base."""
+        return urljoin(self.base_url + "/", path)
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None
+    ) -> Exchange:
+        """Send one request and keep it, with its response, as an Exchange."""
+        sent = _merged(self._headers, headers or {})
+        url = self.url(path)
+        try:
+            response = self._http.request(method, url, content=body or None, headers=sent)
+        except httpx.HTTPError as error:
+            raise TransportFailure(f"{method} {url}: no answer: {type(error).__name__}: {error}") from error
+        return Exchange(
+            method=method, url=str(response.request.url), request_headers=tuple(sent), request_body=body,
+            status=response.status_code, response_headers=tuple(response.headers.items()),
+            response_body=response.content, secret_headers=self._secret,
+        )
+
+    def create(
+        self, resource: Mapping[str, Any], headers: Mapping[str, str] | None = None, path: str | None = None
+    ) -> Exchange:
+        """POST a resource to [base]/[type] (or to the path given) as application/fhir+json."""
+        body = fhirjson.dumps(resource).encode("utf-8")
+        sent = {"Content-Type": FHIR_JSON, **(headers or {})}
+        return self.request("POST", path or str(resource["resourceType"]), body, sent)
+
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Exchange:
+        """GET a path or URL (a read, a vread, a search, or a Location as the server sent it)."""
+        return self.request("GET", path, headers=headers)
+
+    def search(self, resource_type: str, params: Mapping[str, str]) -> Exchange:
+        """Search one type with the parameters given."""
+        return self.get(str(httpx.URL(resource_type, params=params)))
+
+    def delete(self, resource_type: str, resource_id: str) -> Exchange:
+        """DELETE one resource."""
+        return self.request("DELETE", f"{resource_type}/{resource_id}")
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+
+def probe(client: FhirClient) -> dict[str, Any]:
+    """Fetch the CapabilityStatement, or raise EndpointError saying in one line why there is none."""
+    try:
+        exchange = client.get("metadata")
+    except TransportFailure as error:
+        raise EndpointError(f"cannot reach {client.base_url}: {error.__cause__ or error}") from error
+    if exchange.status in (401, 403):
+        raise EndpointError(
+            f"{exchange.url} answered {exchange.status}: the server refused the request's credentials "
+            "(give them with --header)"
+        )
+    statement = exchange.resource
+    if exchange.status != 200 or statement is None or statement["resourceType"] != "CapabilityStatement":
+        kind = exchange.header("content-type") or "no content type"
+        raise EndpointError(
+            f"{client.base_url} is not a FHIR endpoint: GET {exchange.url} answered {exchange.status} "
+            f"({kind}) without a CapabilityStatement"
+        )
+    return statement
+
+
+def _merged(base: Sequence[tuple[str, str]], extra: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Merge request headers; an extra header replaces any base header of the same name."""
+    replaced = {name.lower() for name in extra}
+    return [(k, v) for k, v in base if k.lower() not in replaced] + list(extra.items())
+
+
+def _shown(body: bytes) -> str:
+    """Return a body as text for a transcript, cut when very long."""
+    text = body.decode("utf-8", "replace")
+    if len(text) <= TRANSCRIPT_BODY_LIMIT:
+        return text
+    return text[:TRANSCRIPT_BODY_LIMIT] + f"\n... ({len(text) - TRANSCRIPT_BODY_LIMIT} more characters)"

@@ -1,0 +1,35 @@
+"""FHIR JSON that keeps decimals exact: ``1.50`` parses and serialises as ``1.50``."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+JSON_TYPES = ("application/fhir+json", "application/json")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON, reading every non-integer number as a Decimal (FHIR decimals keep their precision)."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def dumps(value: Any) -> str:
+    """Serialise what ``loads`` returns, writing Decimals exactly as they were read."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dumps(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """Tell whether a Content-Type header names a JSON media type FHIR accepts."""
+    return media_type(content_type) in JSON_TYPES
+
+
+def media_type(content_type: str | None) -> str:
+    """Return the bare, lower-cased media type of a Content-Type header ('' when absent)."""
+    return (content_type or "").split(";")[0].strip().lower()

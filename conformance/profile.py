@@ -1,0 +1,198 @@
+"""What the server under test claims, and how this run is set: preset < the user's TOML < flags."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+PRESETS = ("r4", "aidbox", "clinikapi")
+FAIL_LEVELS = ("shall", "should")
+
+
+class ProfileError(ValueError):
+    """A bad option value or profile file; its message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A meta.tag coding; a None code means any code of the system (the server chooses it)."""
+
+    system: str
+    code: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Tag:
+        """Read ``SYSTEM|CODE`` or ``SYSTEM``."""
+        system, _, code = text.partition("|")
+        if not system.strip() or (code and not code.strip()):
+            raise ProfileError(f"expected a tag as SYSTEM|CODE or SYSTEM, received {text!r}")
+        return cls(system.strip(), code.strip() or None)
+
+    def __str__(self) -> str:
+        return self.system if self.code is None else f"{self.system}|{self.code}"
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """How the embedded reference server is started so that it matches the profile."""
+
+    base_path: str = ""
+    api_key_header: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerProfile:
+    """The claims of the server under test, the headers sent to it, and the requirement levels."""
+
+    name: str
+    description: str
+    id_policy: str
+    invalid_status: str
+    validates: bool
+    conditional_query: bool
+    weak_etag: bool
+    tenant_tag: Tag | None
+    headers: tuple[tuple[str, str], ...] = ()
+    other_tenant_headers: tuple[tuple[str, str], ...] = ()
+    levels: Mapping[str, str] = field(default_factory=dict)
+    embedded: Embedded = Embedded()
+
+    def claims(self) -> dict[str, Any]:
+        """Return the claims by name, as the catalogue's applies-when column names them."""
+        return {
+            "id_policy": self.id_policy,
+            "invalid_status": self.invalid_status,
+            "validates": self.validates,
+            "conditional_query": self.conditional_query,
+            "weak_etag": self.weak_etag,
+            "tenant_tag": self.tenant_tag is not None,
+            "other_tenant": bool(self.other_tenant_headers),
+        }
+
+    def secret_header_names(self) -> frozenset[str]:
+        """Return the (lower-case) names of every header whose value must never be shown."""
+        return frozenset(name.lower() for name, _ in self.headers + self.other_tenant_headers)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run: the server profile plus how the suite runs against it."""
+
+    profile: ServerProfile
+    base_url: str | None = None
+    fail_level: str = "shall"
+    fuzz_examples: int = 25
+    race_clients: int = 10
+    keep_resources: bool = False
+    reports_dir: Path = Path("reports")
+    only_requirements: tuple[str, ...] = ()
+
+
+def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerProfile:
+    """Merge r4, the named preset or TOML file (and what it extends), and the flags given."""
+    source = name_or_path or "r4"
+    merged = _load_chain(source, seen=())
+    for key in ("id_policy", "invalid_status", "validates", "conditional_query", "tenant_tag"):
+        if flags.get(key) is not None:
+            merged["claims"][key] = flags[key]
+    _validate(merged, "")
+    claims = merged["claims"]
+    return ServerProfile(
+        name=source,
+        description=merged.get("description", ""),
+        id_policy=claims["id_policy"],
+        invalid_status=claims["invalid_status"],
+        validates=claims["validates"],
+        conditional_query=claims["conditional_query"],
+        weak_etag=claims["weak_etag"],
+        tenant_tag=Tag.parse(claims["tenant_tag"]) if claims.get("tenant_tag") else None,
+        headers=merge_headers(list(merged["headers"].items()), parse_headers(flags.get("headers") or ())),
+        other_tenant_headers=parse_headers(flags.get("other_tenant_headers") or ()),
+        levels=dict(merged["levels"]),
+        embedded=Embedded(**merged["embedded"]),
+    )
+
+
+def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Read ``Name: value`` lines, refusing any without a name or a colon."""
+    parsed = []
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip() or any(c.isspace() for c in name.strip()):
+            raise ProfileError(f'--header: expected "Name: value", received {line!r}')
+        parsed.append((name.strip(), value.strip()))
+    return merge_headers(parsed, ())
+
+
+def merge_headers(
+    base: Sequence[tuple[str, str]], override: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """Merge two header lists; names compare case-insensitively and the override wins per name."""
+    merged: dict[str, tuple[str, str]] = {}
+    for name, value in [*base, *override]:
+        merged[name.lower()] = (name, value)
+    return tuple(merged.values())
+
+
+def _load_chain(source: str, seen: tuple[str, ...]) -> dict[str, Any]:
+    """Load a preset or file and, beneath it, what it extends (r4 at the bottom)."""
+    if source in seen:
+        raise ProfileError(f"profile {source}: 'extends' makes a cycle: {' -> '.join((*seen, source))}")
+    data = _read(source)
+    parent = data.get("extends") or ("r4" if source != "r4" else None)
+    base = _load_chain(parent, (*seen, source)) if parent else _empty()
+    for table in ("claims", "headers", "levels", "embedded"):
+        base[table].update(data.get(table, {}))
+    if "description" in data:
+        base["description"] = data["description"]
+    return base
+
+
+def _read(source: str) -> dict[str, Any]:
+    """Read and schema-check one preset (by name) or TOML file (by path)."""
+    if source in PRESETS:
+        text = resources.files("conformance").joinpath("presets", f"{source}.toml").read_text("utf-8")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ProfileError(f"--server-profile: no preset or file named {source!r} (presets: {', '.join(PRESETS)})")
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ProfileError(f"profile {source}: cannot read it: {error}") from error
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"profile {source}: not valid TOML: {error}") from error
+    _validate(data, f"profile {source}")
+    return data
+
+
+def _validate(data: Mapping[str, Any], where: str) -> None:
+    """Check profile data against the profile JSON Schema, reporting the first error in one line."""
+    error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(data))
+    if error is None:
+        return
+    path = [str(p) for p in error.absolute_path]
+    if not where:  # merged data: the claims that can be wrong here came from flags
+        raise ProfileError(f"--{path[-1].replace('_', '-')}: {error.message}")
+    raise ProfileError(f"{where}: {'.'.join(path) or '(top level)'}: {error.message}")
+
+
+def _schema_validator() -> jsonschema.protocols.Validator:
+    """Return a validator for the profile schema shipped in the package."""
+    text = resources.files("conformance").joinpath("schemas", "profile.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    return jsonschema.Draft202012Validator(schema)  # type: ignore[no-any-return]
+
+
+def _empty() -> dict[str, Any]:
+    """Return an empty profile to merge into."""
+    return {"description": "", "claims": {}, "headers": {}, "levels": {}, "embedded": {}}

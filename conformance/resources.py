@@ -1,0 +1,186 @@
+"""Run-scoped test resources: every one carries this run's marker, and the run deletes what it made."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from conformance.client import Exchange, FhirClient, TransportFailure
+
+# The suite's own identifier and tag system: it searches by nothing else (run safety, DESIGN.md).
+MARKER_SYSTEM = "https://example.org/fhir-create-conformance/run"
+TYPES = ("Patient", "Observation", "Encounter", "Condition", "MedicationRequest", "Practitioner", "Organization")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A run-unique tag and identifier system value put on every resource the run creates."""
+
+    code: str = field(default_factory=lambda: f"run-{uuid.uuid4().hex[:16]}")
+
+    @property
+    def tag(self) -> dict[str, str]:
+        """Return the meta.tag coding of this run."""
+        return {"system": MARKER_SYSTEM, "code": self.code}
+
+    def marks(self, resource: Mapping[str, Any]) -> bool:
+        """Tell whether a resource carries this run's tag (and so is the run's own)."""
+        return self.tag in (resource.get("meta") or {}).get("tag", []) and isinstance(resource.get("id"), str)
+
+    @property
+    def search(self) -> dict[str, str]:
+        """Return the search parameters that find this run's resources, and only them."""
+        return {"_tag": f"{MARKER_SYSTEM}|{self.code}"}
+
+
+def _subject(marker: Marker) -> dict[str, Any]:
+    """Return a logical reference (by identifier), so servers that check referential integrity accept it."""
+    return {"identifier": {"system": MARKER_SYSTEM, "value": f"{marker.code}-subject"}, "display": "Zoë Ångström"}
+
+
+SAMPLES: Mapping[str, Callable[[Marker], dict[str, Any]]] = {
+    "Patient": lambda m: {
+        "active": True, "gender": "female", "birthDate": "1970-01-31",
+        "name": [{"use": "official", "family": "Ångström", "given": ["Zoë", "Ann"]}],
+        "telecom": [{"system": "phone", "value": "+1 555 0100", "use": "home"}],
+        "extension": [{"url": "https://example.org/fhir/StructureDefinition/shoe-size", "valueDecimal": Decimal("9.50")}],
+    },
+    "Observation": lambda m: {
+        "status": "final", "subject": _subject(m), "effectiveDateTime": "2026-11-21T08:06:27+01:00",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7", "display": "Body weight"}]},
+        "valueQuantity": {"value": Decimal("71.50"), "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
+    },
+    "Encounter": lambda m: {
+        "status": "finished", "subject": _subject(m), "period": {"start": "2026-11-20T09:00:00Z"},
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"},
+    },
+    "Condition": lambda m: {
+        "subject": _subject(m), "recordedDate": "2026-11-20",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]},
+    },
+    "MedicationRequest": lambda m: {
+        "status": "active", "intent": "order", "subject": _subject(m), "authoredOn": "2026-11-20",
+        "medicationCodeableConcept": {"text": "amoxicillin 500 mg"},
+        "dosageInstruction": [{"text": "1 capsule three times a day", "doseAndRate": [
+            {"doseQuantity": {"value": Decimal("1.0"), "unit": "capsule"}}]}],
+    },
+    "Practitioner": lambda m: {
+        "active": True, "name": [{"family": "Nakamura", "given": ["Hana"], "prefix": ["Dr."]}],
+        "qualification": [{"code": {"text": "MD"}}],
+    },
+    "Organization": lambda m: {
+        "active": True, "name": "Ærø Community Clinic",
+        "telecom": [{"system": "email", "value": "front-desk@example.org"}],
+    },
+}
+
+
+def sample(resource_type: str, marker: Marker, serial: int) -> dict[str, Any]:
+    """Return a valid R4 resource of the type, marked with the run's tag and a unique identifier."""
+    body = SAMPLES[resource_type](marker)
+    identifier = {"system": MARKER_SYSTEM, "value": f"{marker.code}-{serial}"}
+    return {"resourceType": resource_type, "meta": {"tag": [marker.tag]}, "identifier": [identifier], **body}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One way of sending a create: a change to the resource and extra headers."""
+
+    name: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] = lambda resource: resource
+
+
+CLIENT_ID = "client-chosen-id"
+CLIENT_META = {"versionId": "999", "lastUpdated": "2001-02-03T04:05:06.789Z"}
+
+
+def _with_client_id(resource: dict[str, Any]) -> dict[str, Any]:
+    """Add a client-chosen id (R4 http.html#create: the server SHALL ignore it)."""
+    return {**resource, "id": f"{CLIENT_ID}-{resource['identifier'][0]['value']}"[:64]}
+
+
+def _with_client_meta(resource: dict[str, Any]) -> dict[str, Any]:
+    """Add a client-chosen meta.versionId and meta.lastUpdated (the server SHALL ignore them)."""
+    return {**resource, "meta": {**resource["meta"], **CLIENT_META}}
+
+
+REQUESTS = {
+    request.name: request
+    for request in (
+        Request("plain"),
+        Request("client-id", prepare=_with_client_id),
+        Request("client-meta", prepare=_with_client_meta),
+        Request("prefer-minimal", {"Prefer": "return=minimal"}),
+        Request("prefer-representation", {"Prefer": "return=representation"}),
+        Request("prefer-outcome", {"Prefer": "return=OperationOutcome"}),
+    )
+}
+
+
+class Run:
+    """What one run made: it marks every resource, remembers each create, and deletes them at the end."""
+
+    def __init__(self, client: FhirClient, marker: Marker) -> None:
+        self.client = client
+        self.marker = marker
+        self.created: dict[tuple[str, str], None] = {}  # (type, id), in creation order
+        self.types: set[str] = set()
+        self._serial = itertools.count(1)
+
+    def create(self, resource_type: str, request: Request) -> tuple[dict[str, Any], Exchange]:
+        """Create a fresh marked sample of the type, sent as the request says; return what was sent and the exchange."""
+        sent = request.prepare(sample(resource_type, self.marker, next(self._serial)))
+        self.types.add(resource_type)
+        exchange = self.client.create(copy.deepcopy(sent), headers=request.headers)
+        self.remember(resource_type, exchange)
+        return sent, exchange
+
+    def remember(self, resource_type: str, exchange: Exchange) -> None:
+        """Note the id a create answered with, from its body or its Location, for the cleanup."""
+        body = exchange.resource
+        if body and body.get("resourceType") == resource_type and isinstance(body.get("id"), str):
+            self.created[(resource_type, body["id"])] = None
+        location = exchange.header("location") or ""
+        parts = location.split("/_history/")[0].rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] == resource_type:
+            self.created[(resource_type, parts[-1])] = None
+
+    def cleanup(self) -> list[str]:
+        """Delete what the run created, found by id and by the run's tag; return what could not be deleted."""
+        leftovers = []
+        for resource_type in sorted(self.types):
+            found = self._search_marked(resource_type)
+            for resource_id in found:
+                self.created[(resource_type, resource_id)] = None
+        for resource_type, resource_id in self.created:
+            problem = self._delete(resource_type, resource_id)
+            if problem:
+                leftovers.append(f"{resource_type}/{resource_id} ({problem})")
+        return leftovers
+
+    def _search_marked(self, resource_type: str) -> list[str]:
+        """Return the ids of this run's resources of a type, searching by the run's tag only."""
+        try:
+            bundle = self.client.search(resource_type, {**self.marker.search, "_count": "1000"}).resource
+        except TransportFailure:
+            return []
+        entries = (bundle or {}).get("entry", [])
+        resources = (entry.get("resource") or {} for entry in entries)
+        # A server that ignores _tag answers with everyone's resources: delete only those carrying the marker.
+        return [r["id"] for r in resources if r.get("resourceType") == resource_type and self.marker.marks(r)]
+
+    def _delete(self, resource_type: str, resource_id: str) -> str | None:
+        """Delete one resource; return why it could not be deleted, or None."""
+        try:
+            exchange = self.client.delete(resource_type, resource_id)
+        except TransportFailure as error:
+            return str(error)
+        # R4 http.html#delete: 200/202/204 on success; 404/410 mean it is already gone.
+        return None if exchange.status in (200, 202, 204, 404, 410) else f"DELETE answered {exchange.status}"

@@ -1,0 +1,78 @@
+"""Shared helpers of the self-tests: the repo's scenario cases, and running the suite as a user does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What one run of the suite printed, returned and wrote."""
+
+    returncode: int
+    output: str
+    reports: Path
+
+    @property
+    def results(self) -> dict[str, Any]:
+        """Return results.json."""
+        return json.loads((self.reports / "results.json").read_text("utf-8"))  # type: ignore[no-any-return]
+
+    def verdicts(self) -> dict[str, str]:
+        """Return each case's verdict by its test id (the part in brackets)."""
+        return {c["nodeid"].split("[")[-1].rstrip("]"): c["verdict"] for c in self.results["cases"]}
+
+
+def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> SuiteRun:
+    """Run ``pytest`` on the scenarios in a subprocess, from the repo root, as a user would."""
+    reports = tmp_path / "reports"
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--reports-dir", str(reports), *args]
+    full_env = {**os.environ, **(env or {})}
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
+    return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
+
+
+@pytest.fixture(scope="session")
+def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, ...]]:
+    """Collect the scenario cases (test id -> requirement ids cited) without running them."""
+    cases: dict[str, tuple[str, ...]] = {}
+
+    class Collector:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            for item in session.items:
+                marker = item.get_closest_marker("requirements")
+                cases[item.nodeid.split("[")[-1].rstrip("]")] = tuple(marker.args) if marker else ()
+
+    reports = tmp_path_factory.mktemp("collect-reports")
+    code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--reports-dir", str(reports), "--rootdir", str(REPO),
+                        "-c", str(REPO / "pyproject.toml"), str(REPO / "scenarios")], plugins=[Collector()])
+    assert code == 0, "the scenarios do not collect"
+    return cases
+
+
+@pytest.fixture
+def reference_server() -> Iterator[Any]:
+    """Start reference servers on demand (``reference_server(faults=...)``), stopping them after the test."""
+    from conformance.server import ServerConfig, serve
+
+    started = []
+
+    def start(**config: Any) -> str:
+        server = serve(ServerConfig(**config))
+        started.append(server)
+        return str(server.url)
+
+    yield start
+    for server in started:
+        server.stop()

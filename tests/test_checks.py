@@ -1,0 +1,97 @@
+"""Checks fail with 'expected X, received Y' and a curl reproducer; FHIR JSON keeps decimals exact."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import checks, fhirjson
+from conformance.checks import ConformanceFailure
+from conformance.client import Exchange
+
+
+def exchange(status: int = 201, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> Exchange:
+    """Return a recorded exchange of a create with the response given."""
+    return Exchange("POST", "http://127.0.0.1:1/Patient", (("Content-Type", "application/fhir+json"),
+                    ("Authorization", "Bearer secret-token"), ("X-Tenant", "t-1")), b'{"resourceType":"Patient"}',
+                    status, headers, body, frozenset({"x-tenant"}))
+
+
+def test_a_failure_says_expected_and_received_with_a_redacted_curl() -> None:
+    """A failed status check reads 'expected 201, received 200' and ends with curl, secrets redacted."""
+    with pytest.raises(ConformanceFailure) as raised:
+        checks.status(exchange(200), 201)
+    text = str(raised.value)
+    assert text.startswith("expected 201, received 200\n\nReproduce with:\ncurl -i -X POST")
+    assert "secret-token" not in text and "t-1" not in text and "'Authorization: <redacted>'" in text
+
+
+def test_transcripts_redact_secret_headers() -> None:
+    """A transcript never shows the value of a secret or credential header."""
+    text = exchange(201, (("Set-Cookie", "session=abc"),)).transcript()
+    assert "secret-token" not in text and "t-1" not in text and "HTTP 201" in text
+
+
+@pytest.mark.parametrize(("sent", "received", "message"), [
+    ({"a": Decimal("1.50")}, {"a": Decimal("1.5")}, "expected Patient.a = 1.50, received 1.5"),
+    ({"a": True}, {"a": 1}, "expected Patient.a = true, received 1"),
+    ({"a": [1, 2]}, {"a": [1]}, "expected Patient.a = [1,2], received [1]"),
+    ({"a": {"b": "x"}}, {"a": {}}, "expected Patient.a.b = \"x\", received nothing (absent)"),
+    ({}, {"extra": "y"}, "expected Patient.extra = nothing (absent), received \"y\""),
+])
+def test_same_content_names_the_first_difference(sent: dict[str, Any], received: dict[str, Any], message: str) -> None:
+    """A round-trip failure names the path, the value sent and the value received."""
+    with pytest.raises(ConformanceFailure, match=re.escape(message)):
+        checks.same_content(exchange(), {"resourceType": "Patient", **sent}, {"resourceType": "Patient", **received}, None)
+
+
+def test_same_content_ignores_server_managed_meta_and_the_tenant_tag() -> None:
+    """id, versionId, lastUpdated, source and the tenant's tag are the server's; other tags must come back."""
+    sent = {"resourceType": "Patient", "id": "x", "meta": {"tag": [{"system": "s", "code": "1"}]}}
+    received = {"resourceType": "Patient", "id": "y", "meta": {"versionId": "1", "source": "#a", "tag": [
+        {"system": "tenant", "code": "t"}, {"system": "s", "code": "1"}]}}
+    checks.same_content(exchange(), sent, received, "tenant")
+    with pytest.raises(ConformanceFailure, match="meta.tag"):
+        checks.same_content(exchange(), sent, {"resourceType": "Patient", "meta": {}}, "tenant")
+
+
+@pytest.mark.parametrize("value", ["Sat, 21 Nov 2026 08:06:27 GMT"])
+def test_http_date_accepts_rfc_7231(value: str) -> None:
+    """An IMF-fixdate parses."""
+    assert checks.http_date(exchange(), "Last-Modified", value).year == 2026
+
+
+@pytest.mark.parametrize("value", ["2026-11-21T08:06:27Z", "Sat, 21 Nov 2026 08:06:27 +0100", "yesterday"])
+def test_http_date_refuses_other_forms(value: str) -> None:
+    """An ISO instant, a numeric zone or prose is not an HTTP-date."""
+    with pytest.raises(ConformanceFailure, match="expected Last-Modified as an HTTP-date"):
+        checks.http_date(exchange(), "Last-Modified", value)
+
+
+def test_weak_etag_and_its_version() -> None:
+    """W/"3" is weak and carries version 3; "3" is strong."""
+    checks.weak_etag(exchange(), 'W/"3"')
+    assert checks.etag_version('W/"3"') == checks.etag_version('"3"') == checks.etag_version("3") == "3"
+    with pytest.raises(ConformanceFailure):
+        checks.weak_etag(exchange(), '"3"')
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text()
+    # An integral Decimal prints as an integer and so reads back as int: FHIR JSON numbers with a point stay Decimal.
+    | st.decimals(allow_nan=False, allow_infinity=False).filter(lambda d: "." in str(d) or "E" in str(d)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON)
+def test_fhir_json_round_trips_exactly(value: Any) -> None:
+    """What dumps writes, loads reads back identically, decimals with their precision."""
+    again = fhirjson.loads(fhirjson.dumps(value))
+    assert checks.first_difference(value, again, "$") is None
