@@ -26,7 +26,9 @@ def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
     """Return pytest params ``(created, case)`` for every type and case, with ids like ``patient-status-201``."""
     return [
         pytest.param(
-            (resource_type, case.request), case, id=f"{resource_type.lower()}-{case.id}",
+            (resource_type, case.request),
+            case,
+            id=f"{resource_type.lower()}-{case.id}",
             marks=pytest.mark.requirements(*case.requirements, description=f"{resource_type}: {case.description}"),
         )
         for resource_type in types

@@ -147,13 +147,19 @@ def same_second(exchange: Exchange, what: str, expected: datetime, received: dat
         fail(f"{what} {expected.isoformat()}", received.isoformat(), exchange)
 
 
-def same_content(exchange: Exchange, sent: dict[str, Any], received: dict[str, Any], ignored_tag: str | None) -> None:
+def same_content(
+    exchange: Exchange,
+    sent: dict[str, Any],
+    received: dict[str, Any],
+    ignored_tag: str | None,
+    requirement: str | None = None,
+) -> None:
     """A resource carries exactly what was sent, server-managed id and meta aside (R4 http.html#create)."""
     expected, actual = _comparable(sent, ignored_tag), _comparable(received, ignored_tag)
     difference = first_difference(expected, actual, str(sent["resourceType"]))
     if difference is not None:
         path, want, got = difference
-        fail(f"{path} = {want}", got, exchange)
+        fail(f"{path} = {want}", got, exchange, requirement)
 
 
 def first_difference(expected: Any, received: Any, path: str) -> tuple[str, str, str] | None:
@@ -187,7 +193,9 @@ def _comparable(resource: dict[str, Any], ignored_tag: str | None) -> dict[str, 
     body = {k: v for k, v in resource.items() if k not in ("id", "meta")}
     meta = resource.get("meta") or {}
     for key in ("tag", "profile", "security"):
-        values = [v for v in meta.get(key, []) if not (isinstance(v, dict) and ignored_tag and v.get("system") == ignored_tag)]
+        values = [
+            v for v in meta.get(key, []) if not (isinstance(v, dict) and ignored_tag and v.get("system") == ignored_tag)
+        ]
         if values:  # the order of a set of codings carries no meaning: compare them sorted
             body[f"meta.{key}"] = sorted(fhirjson.dumps(v) for v in values)
     return body

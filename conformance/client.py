@@ -94,9 +94,7 @@ class FhirClient:
         """Resolve a path or a relative reference (such as a relative Location) against the base."""
         return urljoin(self.base_url + "/", path)
 
-    def request(
-        self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None
-    ) -> Exchange:
+    def request(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Exchange:
         """Send one request and keep it, with its response, as an Exchange."""
         sent = _merged(self._headers, headers or {})
         url = self.url(path)
@@ -105,9 +103,14 @@ class FhirClient:
         except httpx.HTTPError as error:
             raise TransportFailure(f"{method} {url}: no answer: {type(error).__name__}: {error}") from error
         return Exchange(
-            method=method, url=str(response.request.url), request_headers=tuple(sent), request_body=body,
-            status=response.status_code, response_headers=tuple(response.headers.items()),
-            response_body=response.content, secret_headers=self._secret,
+            method=method,
+            url=str(response.request.url),
+            request_headers=tuple(sent),
+            request_body=body,
+            status=response.status_code,
+            response_headers=tuple(response.headers.items()),
+            response_body=response.content,
+            secret_headers=self._secret,
         )
 
     def create(

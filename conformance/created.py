@@ -12,7 +12,9 @@ from conformance import checks
 from conformance.client import Exchange, FhirClient
 
 # R4 http.html#create: Location: [base]/[type]/[id]/_history/[vid]; ids per R4 datatypes.html#id.
-LOCATION_TAIL = re.compile(r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/(?P<vid>[A-Za-z0-9.-]{1,64}))?/?$")
+LOCATION_TAIL = re.compile(
+    r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/(?P<vid>[A-Za-z0-9.-]{1,64}))?/?$"
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class Created:
         url = self.client.url(self.location)
         match = LOCATION_TAIL.search(urlsplit(url).path)
         if match is None:
-            checks.fail("Location [base]/[type]/[id]/_history/[vid]", repr(self.location), self.exchange, "create.location.form")
+            checks.fail(
+                "Location [base]/[type]/[id]/_history/[vid]", repr(self.location), self.exchange, "create.location.form"
+            )
         return Location(url, match["type"], match["id"], match["vid"])
 
     @cached_property
@@ -67,7 +71,9 @@ class Created:
             return self.body
         read = self.record(self.client.get(self.location_parts.url))
         if read.resource is None or read.resource["resourceType"] != self.type:
-            checks.fail(f"the created {self.type} at the Location", f"HTTP {read.status}", read, "create.location.readable")
+            checks.fail(
+                f"the created {self.type} at the Location", f"HTTP {read.status}", read, "create.location.readable"
+            )
         return read.resource
 
     @property
@@ -102,7 +108,9 @@ class Created:
             checks.not_applicable("the server does not version this resource (no ETag, versionId or _history)")
         value = self.meta.get("versionId")
         if not isinstance(value, str) or not value:
-            checks.fail(f"{self.type}.meta.versionId set by the server", repr(value), self.exchange, "create.meta.version-id")
+            checks.fail(
+                f"{self.type}.meta.versionId set by the server", repr(value), self.exchange, "create.meta.version-id"
+            )
         return value
 
     @property

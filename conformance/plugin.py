@@ -32,8 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the command-line contract of DESIGN.md (--base-url comes from pytest-base-url)."""
     group = parser.getgroup("fhir-create-conformance", "FHIR create conformance")
     add = group.addoption
-    add("--header", action="append", dest="fhir_headers", metavar="'NAME: VALUE'",
-        help="header sent on every request, repeatable (env FHIR_HEADERS, newline separated); never reported")
+    add(
+        "--header",
+        action="append",
+        dest="fhir_headers",
+        metavar="'NAME: VALUE'",
+        help="header sent on every request, repeatable (env FHIR_HEADERS, newline separated); never reported",
+    )
     add("--server-profile", metavar="NAME_OR_PATH", help="preset (r4, aidbox, clinikapi) or TOML file; default r4")
     add("--id-policy", metavar="ignore|respect", help="client id in POST: ignored (R4) or honoured, 409 on duplicates")
     add("--invalid-status", metavar="400|422|any", help="status expected for structurally invalid resources")
@@ -63,8 +68,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.stash[SCENARIO] or hasattr(config, "workerinput"):
         return
     _default_report_paths(config, settings.reports_dir)
-    results = Results(target={"base_url": settings.base_url or "embedded reference server",
-                              "profile": settings.profile.name, "fail_level": settings.fail_level})
+    results = Results(
+        target={
+            "base_url": settings.base_url or "embedded reference server",
+            "profile": settings.profile.name,
+            "fail_level": settings.fail_level,
+        }
+    )
     config.stash[RESULTS] = results
     config.pluginmanager.register(Reporter(settings, results), "fhir-create-conformance-reporter")
     if settings.base_url and not config.option.collectonly:
@@ -75,9 +85,15 @@ def _settings(config: pytest.Config) -> Settings:
     """Read every option into Settings, checking each value."""
     option = config.option
     headers = option.fhir_headers or [line for line in os.environ.get("FHIR_HEADERS", "").splitlines() if line.strip()]
-    flags = {"id_policy": option.id_policy, "validates": option.validates, "conditional_query": option.conditional_query,
-             "invalid_status": option.invalid_status, "tenant_tag": option.tenant_tag,
-             "headers": headers, "other_tenant_headers": option.other_tenant_header}
+    flags = {
+        "id_policy": option.id_policy,
+        "validates": option.validates,
+        "conditional_query": option.conditional_query,
+        "invalid_status": option.invalid_status,
+        "tenant_tag": option.tenant_tag,
+        "headers": headers,
+        "other_tenant_headers": option.other_tenant_header,
+    }
     profile = build_profile(option.server_profile, flags)
     catalogue = requirements.load()
     for requirement_id in [*profile.levels, *(option.only_requirement or [])]:
@@ -87,7 +103,9 @@ def _settings(config: pytest.Config) -> Settings:
     if fail_level not in FAIL_LEVELS:
         raise ProfileError(f"--fail-level: expected shall or should, received {option.fail_level!r}")
     return Settings(
-        profile=profile, base_url=option.base_url or None, fail_level=fail_level,
+        profile=profile,
+        base_url=option.base_url or None,
+        fail_level=fail_level,
         fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),
         race_clients=_count("--race-clients", option.race_clients, 10, 2, 500),
         keep_resources=option.keep_resources,
@@ -183,7 +201,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     settings = config.stash[SETTINGS]
     catalogue = requirements.load()
     claims = settings.profile.claims()
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         marker = item.get_closest_marker(MARKER)
         if marker is None:
@@ -192,8 +211,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [i for i in marker.args if i not in catalogue]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} cites unknown requirement ids: {', '.join(unknown)}")
-        item.user_properties += [("requirements", " ".join(marker.args)),
-                                 ("description", marker.kwargs.get("description", ""))]
+        item.user_properties += [
+            ("requirements", " ".join(marker.args)),
+            ("description", marker.kwargs.get("description", "")),
+        ]
         reason = catalogue[marker.args[0]].not_applicable(claims)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
@@ -217,8 +238,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         requirement = error.requirement or marker.args[0]
         level = requirements.load().level(requirement, settings.profile.levels)
         verdict = grade(level, settings.fail_level)
-        report.user_properties += [("verdict", verdict), ("failed_requirement", requirement),
-                                   ("level", level.name), ("message", error.summary)]
+        # A new list: pytest shares item.user_properties with every phase's report.
+        report.user_properties = [
+            *report.user_properties,
+            ("verdict", verdict),
+            ("failed_requirement", requirement),
+            ("level", level.name),
+            ("message", error.summary),
+        ]
         report.longrepr = f"[{level.name} {requirement}] {marker.kwargs.get('description', '')}\n{error}"
         if verdict == "warning":
             report.outcome = "passed"
@@ -239,7 +266,7 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Ma
     funcargs = getattr(item, "funcargs", {})
     exchanges = [e for value in funcargs.values() if isinstance(value, Created) for e in value.exchanges]
     extra = html_extra(marker.kwargs.get("description", ""), marker.args, requirements.load(), exchanges)
-    report.extras = [*getattr(report, "extras", []), extras.html(extra)]
+    report.extras = [*getattr(report, "extras", []), extras.html(extra)]  # type: ignore[attr-defined]
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
@@ -264,7 +291,7 @@ class Reporter:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         """Collect what an xdist worker could not delete."""
-        self.results.leftovers.extend(node.workeroutput.get("leftovers", []))
+        self.results.leftovers.extend(getattr(node, "workeroutput", {}).get("leftovers", []))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Write results.json; a run that verified nothing does not pass."""

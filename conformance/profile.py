@@ -131,9 +131,7 @@ def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return merge_headers(parsed, ())
 
 
-def merge_headers(
-    base: Sequence[tuple[str, str]], override: Sequence[tuple[str, str]]
-) -> tuple[tuple[str, str], ...]:
+def merge_headers(base: Sequence[tuple[str, str]], override: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """Merge two header lists; names compare case-insensitively and the override wins per name."""
     merged: dict[str, tuple[str, str]] = {}
     for name, value in [*base, *override]:
@@ -190,7 +188,7 @@ def _schema_validator() -> jsonschema.protocols.Validator:
     """Return a validator for the profile schema shipped in the package."""
     text = resources.files("conformance").joinpath("schemas", "profile.schema.json").read_text("utf-8")
     schema = json.loads(text)
-    return jsonschema.Draft202012Validator(schema)  # type: ignore[no-any-return]
+    return jsonschema.Draft202012Validator(schema)
 
 
 def _empty() -> dict[str, Any]:

@@ -50,8 +50,10 @@ class Results:
     def add(self, report: pytest.TestReport) -> None:
         """Fold one phase report of a scenario case into its result."""
         props = dict(report.user_properties)
-        result = self.cases.setdefault(report.nodeid, CaseResult(
-            report.nodeid, str(props.get("description", "")), str(props.get("requirements", "")).split()))
+        result = self.cases.setdefault(
+            report.nodeid,
+            CaseResult(report.nodeid, str(props.get("description", "")), str(props.get("requirements", "")).split()),
+        )
         result.duration += report.duration
         verdict = _verdict(report, props)
         if VERDICTS.index(verdict) > VERDICTS.index(result.verdict):
@@ -71,11 +73,13 @@ class Results:
             cases = [c for c in self.cases.values() if requirement.id == (c.requirement or c.requirements[0])]
             verdicts = {c.verdict for c in cases}
             verdict = max(verdicts, key=VERDICTS.index) if verdicts else "not-run"
-            entries.append({
-                **{k: str(v.name if isinstance(v, Level) else v) for k, v in asdict(requirement).items()},
-                "verdict": "not-tested" if requirement.not_tested and not cases else verdict,
-                "cases": sorted(c.nodeid for c in cases),
-            })
+            entries.append(
+                {
+                    **{k: str(v.name if isinstance(v, Level) else v) for k, v in asdict(requirement).items()},
+                    "verdict": "not-tested" if requirement.not_tested and not cases else verdict,
+                    "cases": sorted(c.nodeid for c in cases),
+                }
+            )
         return entries
 
     def write_json(self, path: Path, catalogue: Catalogue) -> None:
@@ -93,8 +97,11 @@ class Results:
 
     def terminal_lines(self) -> list[str]:
         """Return the lines of the run's summary: warnings, leftovers, and nothing-verified."""
-        lines = [f"WARNING [{c.level} {c.requirement}] {c.nodeid}: {c.message}"
-                 for c in self.cases.values() if c.verdict == "warning"]
+        lines = [
+            f"WARNING [{c.level} {c.requirement}] {c.nodeid}: {c.message}"
+            for c in self.cases.values()
+            if c.verdict == "warning"
+        ]
         lines += [f"LEFT ON THE SERVER: {leftover}" for leftover in self.leftovers]
         return lines
 
@@ -121,8 +128,9 @@ def _one_line(report: pytest.TestReport) -> str:
     return next((line for line in text.splitlines() if line.strip()), "")
 
 
-def html_extra(description: str, requirements: Sequence[str], catalogue: Catalogue,
-               exchanges: Iterable[Exchange]) -> str:
+def html_extra(
+    description: str, requirements: Sequence[str], catalogue: Catalogue, exchanges: Iterable[Exchange]
+) -> str:
     """Return the HTML shown under a case in report.html: its requirements quoted, then its HTTP exchanges."""
     rows = []
     for requirement_id in requirements:
@@ -131,8 +139,10 @@ def html_extra(description: str, requirements: Sequence[str], catalogue: Catalog
         rows.append(f"<li><b>{row.id}</b> ({row.level.name}, {link}): “{html.escape(row.quote)}”</li>")
     parts = [f"<p>{html.escape(description)}</p><ul>{''.join(rows)}</ul>"]
     for number, exchange in enumerate(dict.fromkeys(exchanges), start=1):
-        parts.append(f"<details><summary>HTTP exchange {number}: {html.escape(exchange.method)} "
-                     f"{html.escape(exchange.url)} → {exchange.status}</summary>"
-                     f"<pre>{html.escape(exchange.transcript())}</pre>"
-                     f"<p>Reproduce:</p><pre>{html.escape(exchange.curl())}</pre></details>")
+        parts.append(
+            f"<details><summary>HTTP exchange {number}: {html.escape(exchange.method)} "
+            f"{html.escape(exchange.url)} → {exchange.status}</summary>"
+            f"<pre>{html.escape(exchange.transcript())}</pre>"
+            f"<p>Reproduce:</p><pre>{html.escape(exchange.curl())}</pre></details>"
+        )
     return "\n".join(parts)

@@ -79,8 +79,13 @@ def parse(text: str) -> Catalogue:
         if row["level"] not in Level.__members__:
             raise ValueError(f"requirements.csv line {line}: unknown level {row['level']!r}")
         requirement = Requirement(
-            id=row["id"], level=Level[row["level"]], source=row["source"], anchor=row["anchor"],
-            quote=row["quote"], applies_when=row["applies_when"], not_tested=row["not_tested"],
+            id=row["id"],
+            level=Level[row["level"]],
+            source=row["source"],
+            anchor=row["anchor"],
+            quote=row["quote"],
+            applies_when=row["applies_when"],
+            not_tested=row["not_tested"],
         )
         if requirement.id in rows:
             raise ValueError(f"requirements.csv line {line}: duplicate id {requirement.id}")

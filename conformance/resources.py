@@ -45,37 +45,57 @@ def _subject(marker: Marker) -> dict[str, Any]:
 
 SAMPLES: Mapping[str, Callable[[Marker], dict[str, Any]]] = {
     "Patient": lambda m: {
-        "active": True, "gender": "female", "birthDate": "1970-01-31",
+        "active": True,
+        "gender": "female",
+        "birthDate": "1970-01-31",
         "name": [{"use": "official", "family": "Ångström", "given": ["Zoë", "Ann"]}],
         "telecom": [{"system": "phone", "value": "+1 555 0100", "use": "home"}],
-        "extension": [{"url": "https://example.org/fhir/StructureDefinition/shoe-size", "valueDecimal": Decimal("9.50")}],
+        "extension": [
+            {"url": "https://example.org/fhir/StructureDefinition/shoe-size", "valueDecimal": Decimal("9.50")}
+        ],
     },
     "Observation": lambda m: {
-        "status": "final", "subject": _subject(m), "effectiveDateTime": "2026-11-21T08:06:27+01:00",
+        "status": "final",
+        "subject": _subject(m),
+        "effectiveDateTime": "2026-11-21T08:06:27+01:00",
         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7", "display": "Body weight"}]},
         "valueQuantity": {"value": Decimal("71.50"), "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
     },
     "Encounter": lambda m: {
-        "status": "finished", "subject": _subject(m), "period": {"start": "2026-11-20T09:00:00Z"},
+        "status": "finished",
+        "subject": _subject(m),
+        "period": {"start": "2026-11-20T09:00:00Z"},
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"},
     },
     "Condition": lambda m: {
-        "subject": _subject(m), "recordedDate": "2026-11-20",
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+        "subject": _subject(m),
+        "recordedDate": "2026-11-20",
+        "clinicalStatus": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+        },
         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]},
     },
     "MedicationRequest": lambda m: {
-        "status": "active", "intent": "order", "subject": _subject(m), "authoredOn": "2026-11-20",
+        "status": "active",
+        "intent": "order",
+        "subject": _subject(m),
+        "authoredOn": "2026-11-20",
         "medicationCodeableConcept": {"text": "amoxicillin 500 mg"},
-        "dosageInstruction": [{"text": "1 capsule three times a day", "doseAndRate": [
-            {"doseQuantity": {"value": Decimal("1.0"), "unit": "capsule"}}]}],
+        "dosageInstruction": [
+            {
+                "text": "1 capsule three times a day",
+                "doseAndRate": [{"doseQuantity": {"value": Decimal("1.0"), "unit": "capsule"}}],
+            }
+        ],
     },
     "Practitioner": lambda m: {
-        "active": True, "name": [{"family": "Nakamura", "given": ["Hana"], "prefix": ["Dr."]}],
+        "active": True,
+        "name": [{"family": "Nakamura", "given": ["Hana"], "prefix": ["Dr."]}],
         "qualification": [{"code": {"text": "MD"}}],
     },
     "Organization": lambda m: {
-        "active": True, "name": "Ærø Community Clinic",
+        "active": True,
+        "name": "Ærø Community Clinic",
         "telecom": [{"system": "email", "value": "front-desk@example.org"}],
     },
 }

@@ -67,8 +67,12 @@ class Suite:
 
     def unsupported(self, resource_type: str) -> str | None:
         """Return why the CapabilityStatement says the server does not create this type, or None."""
-        resources = [r for rest in self.capabilities.get("rest", []) if rest.get("mode") == "server"
-                     for r in rest.get("resource", [])]
+        resources = [
+            r
+            for rest in self.capabilities.get("rest", [])
+            if rest.get("mode") == "server"
+            for r in rest.get("resource", [])
+        ]
         if not resources:
             return None  # a statement that lists no resources says nothing either way
         entry = next((r for r in resources if r.get("type") == resource_type), None)

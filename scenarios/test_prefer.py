@@ -21,7 +21,7 @@ def representation(c: Created) -> None:
     """Prefer: return=representation gets the created resource as sent, plus id and meta."""
     checks.success(c.exchange)
     body = c.body or checks.fail(f"the created {c.type} as the body", checks.body_kind(c.exchange), c.exchange)
-    checks.same_content(c.exchange, c.sent, body, c.tenant_system)
+    checks.same_content(c.exchange, c.sent, body, c.tenant_system, "create.response.round-trip")
 
 
 def outcome(c: Created) -> None:
@@ -31,12 +31,23 @@ def outcome(c: Created) -> None:
 
 
 CASES = (
-    Case("minimal", "Prefer: return=minimal gets no body", ("create.prefer.minimal"),
-         minimal, request="prefer-minimal"),
-    Case("representation", "Prefer: return=representation gets the created resource",
-         ("create.prefer.representation"), representation, request="prefer-representation"),
-    Case("outcome", "Prefer: return=OperationOutcome gets an OperationOutcome",
-         ("create.prefer.outcome"), outcome, request="prefer-outcome"),
+    Case(
+        "minimal", "Prefer: return=minimal gets no body", ("create.prefer.minimal",), minimal, request="prefer-minimal"
+    ),
+    Case(
+        "representation",
+        "Prefer: return=representation gets the created resource",
+        ("create.prefer.representation", "create.response.round-trip"),
+        representation,
+        request="prefer-representation",
+    ),
+    Case(
+        "outcome",
+        "Prefer: return=OperationOutcome gets an OperationOutcome",
+        ("create.prefer.outcome",),
+        outcome,
+        request="prefer-outcome",
+    ),
 )
 
 

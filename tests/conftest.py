@@ -37,7 +37,7 @@ class SuiteRun:
 def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> SuiteRun:
     """Run ``pytest`` on the scenarios in a subprocess, from the repo root, as a user would."""
     reports = tmp_path / "reports"
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--reports-dir", str(reports), *args]
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--reports-dir={reports}", *args]
     full_env = {**os.environ, **(env or {})}
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
     return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
@@ -55,8 +55,22 @@ def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[
                 cases[item.nodeid.split("[")[-1].rstrip("]")] = tuple(marker.args) if marker else ()
 
     reports = tmp_path_factory.mktemp("collect-reports")
-    code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--reports-dir", str(reports), "--rootdir", str(REPO),
-                        "-c", str(REPO / "pyproject.toml"), str(REPO / "scenarios")], plugins=[Collector()])
+    code = pytest.main(
+        [
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--reports-dir",
+            str(reports),
+            "--rootdir",
+            str(REPO),
+            "-c",
+            str(REPO / "pyproject.toml"),
+            str(REPO / "scenarios"),
+        ],
+        plugins=[Collector()],
+    )
     assert code == 0, "the scenarios do not collect"
     return cases
 

@@ -42,8 +42,11 @@ def test_cited_ids_exist(scenario_cases: dict[str, tuple[str, ...]]) -> None:
 def test_every_shall_is_covered_or_says_why(scenario_cases: dict[str, tuple[str, ...]]) -> None:
     """A SHALL row is verified by a case (as the id it verifies first) or has a not-tested reason."""
     verified = {ids[0] for ids in scenario_cases.values() if ids}
-    uncovered = [r.id for r in CATALOGUE.values()
-                 if r.level is requirements.Level.SHALL and r.id not in verified and not r.not_tested]
+    uncovered = [
+        r.id
+        for r in CATALOGUE.values()
+        if r.level is requirements.Level.SHALL and r.id not in verified and not r.not_tested
+    ]
     assert uncovered == []
 
 
@@ -55,7 +58,7 @@ def test_rows_claimed_tested_are_tested(scenario_cases: dict[str, tuple[str, ...
 
 
 def test_every_verified_requirement_has_a_fault(scenario_cases: dict[str, tuple[str, ...]]) -> None:
-    """Each requirement a case verifies is broken by some fault of the reference server (a check that cannot fail is a defect)."""
+    """Each requirement a case verifies is broken by a reference-server fault: a check that cannot fail is a defect."""
     verified = {ids[0] for ids in scenario_cases.values() if ids}
     assert sorted(verified - {fault.breaks for fault in REGISTRY.values()}) == []
 

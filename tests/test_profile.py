@@ -13,7 +13,12 @@ from conformance.profile import ProfileError, Tag, build_profile, parse_headers
 def test_r4_is_the_default() -> None:
     """With no profile named, the r4 preset applies: ids ignored, any invalid status, weak ETags."""
     profile = build_profile(None, {})
-    assert (profile.name, profile.id_policy, profile.invalid_status, profile.validates) == ("r4", "ignore", "any", False)
+    assert (profile.name, profile.id_policy, profile.invalid_status, profile.validates) == (
+        "r4",
+        "ignore",
+        "any",
+        False,
+    )
     assert profile.weak_etag and profile.tenant_tag is None
 
 
@@ -41,15 +46,20 @@ def test_flags_beat_the_users_toml_which_beats_its_preset(tmp_path: Path) -> Non
     assert profile.secret_header_names() == {"x-team", "authorization"}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[claims]\nid_policy = "maybe"\n', "claims.id_policy: 'maybe' is not one of"),
-    ("[claims\n", "not valid TOML"),
-    ('[claimz]\nvalidates = true\n', "Additional properties are not allowed ('claimz' was unexpected)"),
-    ('[levels]\n"create.status.201" = "MUST"\n', "levels.create.status.201: 'MUST' is not one of"),
-    ('extends = "mine.toml"\n', "'extends' makes a cycle"),
-    ('extends = "nope"\n', "no preset or file named 'nope'"),
-])
-def test_bad_profile_files_give_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[claims]\nid_policy = "maybe"\n', "claims.id_policy: 'maybe' is not one of"),
+        ("[claims\n", "not valid TOML"),
+        ("[claimz]\nvalidates = true\n", "Additional properties are not allowed ('claimz' was unexpected)"),
+        ('[levels]\n"create.status.201" = "MUST"\n', "levels.create.status.201: 'MUST' is not one of"),
+        ('extends = "mine.toml"\n', "'extends' makes a cycle"),
+        ('extends = "nope"\n', "no preset or file named 'nope'"),
+    ],
+)
+def test_bad_profile_files_give_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
     """An invalid profile file is refused with a single line naming the file and the problem."""
     monkeypatch.chdir(tmp_path)
     Path("mine.toml").write_text(text, "utf-8")
@@ -58,12 +68,15 @@ def test_bad_profile_files_give_one_line(tmp_path: Path, monkeypatch: pytest.Mon
     assert message in str(raised.value) and "\n" not in str(raised.value)
 
 
-@pytest.mark.parametrize(("flags", "message"), [
-    ({"id_policy": "sometimes"}, "--id-policy: 'sometimes' is not one of"),
-    ({"invalid_status": "418"}, "--invalid-status: '418' is not one of"),
-    ({"tenant_tag": "a b"}, "--tenant-tag"),
-    ({"headers": ["no colon here"]}, '--header: expected "Name: value"'),
-])
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"id_policy": "sometimes"}, "--id-policy: 'sometimes' is not one of"),
+        ({"invalid_status": "418"}, "--invalid-status: '418' is not one of"),
+        ({"tenant_tag": "a b"}, "--tenant-tag"),
+        ({"headers": ["no colon here"]}, '--header: expected "Name: value"'),
+    ],
+)
 def test_bad_flags_give_one_line(flags: dict[str, object], message: str) -> None:
     """A bad flag value is refused with one line naming the flag."""
     with pytest.raises(ProfileError, match=re.escape(message)):

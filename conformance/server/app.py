@@ -1,0 +1,240 @@
+"""The reference server's HTTP API: FHIR R4 JSON create, read, vread, delete, search, metadata."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from conformance.server import faults
+from conformance.server.capability import capability_statement
+from conformance.server.config import ServerConfig
+from conformance.server.faults import Assignment, Reply
+from conformance.server.fhirhttp import (
+    ID_PATTERN,
+    FhirError,
+    error_response,
+    fhir_response,
+    location,
+    operation_outcome,
+    version_headers,
+)
+from conformance.server.negotiation import check_accept, check_content_type, prefer_return, read_body
+from conformance.server.r4types import RESOURCE_TYPES
+from conformance.server.search import index_entries, parse_query
+from conformance.server.storage import FIRST_VERSION, DuplicateId, Record, Storage, now_instant
+from conformance.server.validation import parse_resource, validate
+
+ISSUE_CODES = {404: "not-found", 405: "not-supported"}
+
+
+class FhirApi:
+    """The endpoints, bound to one configuration and one storage."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        """Open the storage of `config`."""
+        self.config = config
+        self.storage = Storage(config.database, index_entries)
+        self.started = now_instant()
+
+    def metadata(self, request: Request) -> Response:
+        """GET [base]/metadata (R4 http.html#capabilities); public, like the spec expects."""
+        check_accept(request)
+        body = capability_statement(self.config, self._base(request), self.started)
+        return fhir_response(200, body)
+
+    async def create(self, request: Request) -> Response:
+        """POST [base]/[type] (R4 http.html#create)."""
+        tenant, rtype = self._prelude(request)
+        check_content_type(request)
+        body = await read_body(request)
+        return await run_in_threadpool(self._create, request, tenant, rtype, body)
+
+    def _create(self, request: Request, tenant: str, rtype: str, body: bytes) -> Response:
+        original = parse_resource(body, rtype)
+        if self.config.validates:
+            validate(original, self.config.invalid_status)
+        resource = self._assign(original, tenant)
+        assignment = Assignment(resource, original, self.config.id_policy)
+        faults.apply(self.config.faults, faults.CREATE_ASSIGN, assignment)
+        try:
+            # If-None-Exist (R4 http.html#ccreate) will pass its criteria to this same
+            # atomic check-and-insert.
+            stored = self.storage.create(tenant, assignment.resource).resource
+        except DuplicateId as exc:
+            raise FhirError(409, "duplicate", str(exc)) from None
+        reply = self._created(request, stored)
+        faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
+        return _render(reply)
+
+    def read(self, request: Request) -> Response:
+        """GET [base]/[type]/[id] (R4 http.html#read)."""
+        tenant, rtype = self._prelude(request)
+        record = self.storage.read(tenant, rtype, request.path_params["rid"])
+        return self._found(request, record, faults.READ_RESPONSE)
+
+    def vread(self, request: Request) -> Response:
+        """GET [base]/[type]/[id]/_history/[vid] (R4 http.html#vread)."""
+        tenant, rtype = self._prelude(request)
+        params = request.path_params
+        record = self.storage.vread(tenant, rtype, params["rid"], params["vid"])
+        return self._found(request, record, faults.VREAD_RESPONSE)
+
+    def delete(self, request: Request) -> Response:
+        """DELETE [base]/[type]/[id]: 204, also when there was nothing to delete."""
+        # R4 http.html#delete: 204 "Upon successful deletion, or if the resource does not exist".
+        tenant, rtype = self._prelude(request)
+        self.storage.delete(tenant, rtype, request.path_params["rid"])
+        return Response(status_code=204)
+
+    def search(self, request: Request) -> Response:
+        """GET [base]/[type]?params (R4 http.html#search): a searchset Bundle."""
+        tenant, rtype = self._prelude(request)
+        criteria = parse_query(rtype, request.query_params.multi_items())
+        total, found = self.storage.search(tenant, rtype, criteria, _count(request))
+        base = self._base(request)
+        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total}
+        bundle["link"] = [{"relation": "self", "url": str(request.url)}]
+        entries = [
+            {"fullUrl": location(base, rtype, r["id"], None), "resource": r, "search": {"mode": "match"}} for r in found
+        ]
+        if entries:  # R4 json.html: arrays are never empty
+            bundle["entry"] = entries
+        return fhir_response(200, bundle)
+
+    def _prelude(self, request: Request) -> tuple[str, str]:
+        """Authenticate, negotiate and check the type: (tenant, resource type)."""
+        tenant = self._tenant(request)
+        check_accept(request)
+        rtype = request.path_params["rtype"]
+        if rtype not in RESOURCE_TYPES:
+            # R4 http.html#create: 404 "resource type not supported, or not a FHIR end-point".
+            raise FhirError(404, "not-supported", f"{rtype!r} is not an R4 resource type")
+        return tenant, rtype
+
+    def _tenant(self, request: Request) -> str:
+        """The caller's tenant tag ('SYSTEM|CODE'), '' on a single-tenant server; else 401."""
+        header = self.config.api_key_header
+        if header is None:
+            return ""
+        key = request.headers.get(header)
+        tenant = self.config.tenants.get(key) if key else None
+        if tenant is None:
+            challenge = {"WWW-Authenticate": f'ApiKey header="{header}"'}  # RFC 9110 #401
+            raise FhirError(401, "security", f"a known API key is required in {header}", challenge)
+        return tenant
+
+    def _base(self, request: Request) -> str:
+        """The absolute FHIR base, from the request's own scheme, host and port."""
+        return str(request.base_url).rstrip("/") + self.config.base_path
+
+    def _assign(self, original: dict[str, Any], tenant: str) -> dict[str, Any]:
+        """The resource to store: server-assigned id and meta, the client's other content kept."""
+        # R4 http.html#create: the server SHALL ignore a client id, meta.versionId and
+        # meta.lastUpdated; other meta (tags, profiles, security) stays.
+        client_meta = original.get("meta")
+        meta = copy.deepcopy(client_meta) if isinstance(client_meta, dict) else {}
+        meta.update(versionId=FIRST_VERSION, lastUpdated=now_instant())
+        if tenant:
+            meta["tag"] = _tenant_tags(meta.get("tag"), tenant)
+        rest = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("resourceType", "id", "meta")}
+        return {"resourceType": original["resourceType"], "id": self._new_id(original), "meta": meta, **rest}
+
+    def _new_id(self, original: dict[str, Any]) -> str:
+        """A fresh uuid, or (id policy respect, Aidbox style) the client's own id."""
+        client_id = original.get("id")
+        if self.config.id_policy != "respect" or client_id is None:
+            return str(uuid.uuid4())
+        if not isinstance(client_id, str) or not ID_PATTERN.fullmatch(client_id):
+            raise FhirError(400, "invalid", "id must match [A-Za-z0-9\\-\\.]{1,64} (R4 datatypes.html#id)")
+        return client_id
+
+    def _created(self, request: Request, stored: dict[str, Any]) -> Reply:
+        """201 with Location, ETag and Last-Modified (R4 http.html#create, #versioning)."""
+        base, rtype, rid = self._base(request), stored["resourceType"], stored["id"]
+        vid = str(stored["meta"]["versionId"])
+        headers = {"Location": location(base, rtype, rid, vid), **version_headers(stored)}
+        prefer = prefer_return(request.headers.get("prefer"))
+        if prefer == "minimal":
+            body = None
+        elif prefer == "OperationOutcome":
+            body = operation_outcome("information", "informational", f"created {rtype}/{rid} version {vid}")
+        else:  # return=representation, or no preference: the server's choice (R4 http.html#prefer)
+            body = copy.deepcopy(stored)
+        return Reply(201, headers, body, stored, base, prefer)
+
+    def _found(self, request: Request, record: Record | None, stage: str) -> Response:
+        """Answer a read or vread: 404 unknown, 410 deleted (R4 http.html#read, #vread)."""
+        rtype, rid = request.path_params["rtype"], request.path_params["rid"]
+        if record is None:
+            raise FhirError(404, "not-found", f"{rtype}/{rid} is not known")
+        if record.resource is None:
+            raise FhirError(410, "deleted", f"{rtype}/{rid} was deleted")
+        resource = record.resource
+        reply = Reply(200, version_headers(resource), copy.deepcopy(resource), resource, self._base(request))
+        faults.apply(self.config.faults, stage, reply)
+        return _render(reply)
+
+
+def _render(reply: Reply) -> Response:
+    return fhir_response(reply.status, reply.body, reply.headers)
+
+
+def _tenant_tags(tags: Any, tenant: str) -> list[Any]:
+    """Add the tenant's tag; drop client tags in the tenant system, so none can be spoofed."""
+    system, _, code = tenant.partition("|")
+    client_tags = tags if isinstance(tags, list) else []
+    kept = [t for t in client_tags if not (isinstance(t, dict) and t.get("system") == system)]
+    return [*kept, {"system": system, "code": code}]
+
+
+def _count(request: Request) -> int | None:
+    """The `_count` of a search (R4 search.html#count), or None for all."""
+    raw = request.query_params.get("_count")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise FhirError(400, "invalid", f"_count must be a non-negative integer, not {raw!r}")
+    return int(raw)
+
+
+async def _fhir_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FhirError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no route, wrong method) as OperationOutcomes."""
+    assert isinstance(exc, HTTPException)
+    code = ISSUE_CODES.get(exc.status_code, "processing")
+    return error_response(FhirError(exc.status_code, code, str(exc.detail), exc.headers))
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    """A bug still answers with an OperationOutcome (R4 http.html: one SHOULD accompany errors)."""
+    return error_response(FhirError(500, "exception", f"internal error: {type(exc).__name__}"))
+
+
+def build_app(config: ServerConfig) -> Starlette:
+    """Build the ASGI app of one reference server; every FHIR route lives under base_path."""
+    api = FhirApi(config)
+    base = config.base_path
+    routes = [
+        Route(f"{base}/metadata", api.metadata, methods=["GET"]),
+        Route(f"{base}/{{rtype}}", api.search, methods=["GET"]),
+        Route(f"{base}/{{rtype}}", api.create, methods=["POST"]),
+        Route(f"{base}/{{rtype}}/{{rid}}", api.read, methods=["GET"]),
+        Route(f"{base}/{{rtype}}/{{rid}}", api.delete, methods=["DELETE"]),
+        Route(f"{base}/{{rtype}}/{{rid}}/_history/{{vid}}", api.vread, methods=["GET"]),
+    ]
+    handlers = {FhirError: _fhir_error, HTTPException: _http_error, Exception: _crash}
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    app.state.api = api
+    return app

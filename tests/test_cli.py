@@ -1,0 +1,134 @@
+"""The suite run as a user runs it: exit codes, one-line errors, reports, run safety, no leaked secrets."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conformance.resources import MARKER_SYSTEM, TYPES
+from tests.conftest import run_suite
+
+
+@pytest.mark.parametrize("preset", ["r4", "aidbox", "clinikapi"])
+def test_every_preset_passes_against_the_embedded_server(tmp_path: Path, preset: str) -> None:
+    """With no --base-url the embedded server starts in the preset's mode and every case passes or is not applicable."""
+    run = run_suite(tmp_path, f"--server-profile={preset}")
+    assert run.returncode == 0, run.output
+    counts = run.results["counts"]
+    assert counts["passed"] >= 140 and set(counts) <= {"passed", "skipped"}, counts
+    assert {p.name for p in run.reports.iterdir()} >= {"report.html", "junit.xml", "results.json"}
+
+
+def test_the_suite_passes_against_a_server_started_alone_under_xdist(
+    tmp_path: Path, reference_server: Callable[..., str]
+) -> None:
+    """The same cases pass through --base-url with two xdist workers, and the server is left as it was."""
+    url = reference_server()
+    run = run_suite(tmp_path, f"--base-url={url}", "-n", "2")
+    assert run.returncode == 0, run.output
+    assert run.results["counts"] == {"passed": 161} and run.results["leftovers"] == []
+    for resource_type in TYPES:
+        assert httpx.get(f"{url}/{resource_type}").json()["total"] == 0
+
+
+def test_keep_resources_leaves_them_findable_by_the_run_tag(
+    tmp_path: Path, reference_server: Callable[..., str]
+) -> None:
+    """With --keep-resources what the run made stays, marked with the run's tag."""
+    url = reference_server()
+    run = run_suite(tmp_path, f"--base-url={url}", "--keep-resources", "-k", "patient-status-201")
+    assert run.returncode == 0, run.output
+    kept = httpx.get(f"{url}/Patient", params={"_tag": f"{MARKER_SYSTEM}|"}).json()
+    tags = [t for e in kept.get("entry", []) for t in e["resource"]["meta"]["tag"] if t["system"] == MARKER_SYSTEM]
+    assert len(tags) == 1 and tags[0]["code"].startswith("run-")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--id-policy=maybe"], "--id-policy: 'maybe' is not one of ['ignore', 'respect']"),
+        (["--fail-level=may"], "--fail-level: expected shall or should, received 'may'"),
+        (["--fuzz-examples=0"], "--fuzz-examples: expected a whole number from 1 to 100000, received '0'"),
+        (["--server-profile=nope"], "--server-profile: no preset or file named 'nope'"),
+        (["--only-requirement=create.nothing"], "unknown requirement id 'create.nothing'"),
+        (["--header=Authorization"], '--header: expected "Name: value"'),
+        (["--base-url=http://127.0.0.1:9"], "cannot reach http://127.0.0.1:9"),
+    ],
+)
+def test_bad_input_exits_4_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    """A bad option or an unreachable server: exit 4, one line on stderr, within seconds, nothing run."""
+    started = time.monotonic()
+    run = run_suite(tmp_path, *args)
+    assert run.returncode == 4 and time.monotonic() - started < 20
+    errors = [line for line in run.output.splitlines() if line.strip()]
+    assert errors == [f"ERROR: fhir-create-conformance: {errors[0].split(': ', 2)[2]}"] and message in errors[0]
+
+
+def test_a_bad_profile_file_exits_4_naming_the_file(tmp_path: Path) -> None:
+    """A profile file that breaks the schema is refused in one line naming the file and the key."""
+    path = tmp_path / "mine.toml"
+    path.write_text('[claims]\nvalidates = "yes"\n', "utf-8")
+    run = run_suite(tmp_path, f"--server-profile={path}")
+    assert run.returncode == 4
+    assert (
+        run.output.strip()
+        == f"ERROR: fhir-create-conformance: profile {path}: claims.validates: 'yes' is not of type 'boolean'"
+    )
+
+
+def test_a_url_that_is_not_fhir_exits_4(tmp_path: Path, reference_server: Callable[..., str]) -> None:
+    """A URL that answers but has no CapabilityStatement at /metadata is not a FHIR endpoint."""
+    url = reference_server()
+    run = run_suite(tmp_path, f"--base-url={url}/Patient/nothing-here")
+    assert run.returncode == 4 and "is not a FHIR endpoint: GET" in run.output
+
+
+def test_a_refused_baseline_errors_its_cases_once_and_fails(
+    tmp_path: Path, reference_server: Callable[..., str]
+) -> None:
+    """When the server refuses the suite's valid resource, dependent cases error, the full reason appears once."""
+    url = reference_server(api_key_header="x-api-key", tenants={"k": "https://t|a"})
+    run = run_suite(tmp_path, f"--base-url={url}", "-k", "patient and not prefer")
+    assert run.returncode == 1
+    assert run.output.count("the server refused the suite's baseline Patient: expected 201, received 401") == 1
+    verdicts = run.verdicts()
+    variants = {"patient-client-id-ignored", "patient-client-meta-ignored"}  # not the baseline: these fail on 401
+    assert {verdicts.pop(case) for case in variants} == {"failed"}
+    assert set(verdicts.values()) == {"error"}
+
+
+def test_a_run_that_verifies_nothing_does_not_pass(tmp_path: Path) -> None:
+    """Selecting only cases that do not apply to the profile is not a pass."""
+    run = run_suite(tmp_path, "--id-policy=respect", "-k", "client-id-ignored")
+    assert run.returncode == 1 and "NOTHING VERIFIED" in run.output
+
+
+def test_secrets_never_reach_output_or_reports(tmp_path: Path, reference_server: Callable[..., str]) -> None:
+    """Header values given with --header appear nowhere: terminal, report.html, junit.xml, results.json."""
+    url = reference_server(faults=frozenset({"status-200"}))
+    run = run_suite(
+        tmp_path,
+        f"--base-url={url}",
+        "--header=Authorization: Bearer s3cret-token",
+        "--header=X-Tenant-Key: k3y-value",
+        "-k",
+        "patient",
+        env={"FHIR_HEADERS": "X-Other: 0ther-secret"},
+    )
+    assert run.returncode == 1 and "curl -i -X POST" in run.output
+    texts = [run.output, *(p.read_text("utf-8") for p in run.reports.iterdir())]
+    assert not any(secret in text for text in texts for secret in ("s3cret-token", "k3y-value", "0ther-secret"))
+
+
+def test_junit_carries_the_requirements_of_each_case(tmp_path: Path) -> None:
+    """Each junit testcase names the requirement ids it verifies, for CI dashboards."""
+    run = run_suite(tmp_path, "-k", "patient-location-id")
+    case = ElementTree.parse(run.reports / "junit.xml").find(".//testcase")
+    assert case is not None
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert str(properties["requirements"]).split()[0] == "create.location.id"
