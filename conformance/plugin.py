@@ -6,6 +6,7 @@ registered, but no server is contacted and no report is written for other test r
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -298,6 +299,25 @@ class Reporter:
         self.results.write_json(self.settings.reports_dir / "results.json", requirements.load())
         if exitstatus == 0 and self.results.verified_nothing():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        """Title report.html with what was tested."""
+        report.title = f"FHIR create conformance: {self.results.target['base_url']} ({self.results.target['profile']})"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        """Add the requirement, its level and the graded verdict to report.html's table."""
+        cells[2:2] = ["<th>Requirement</th>", "<th>Level</th>", "<th>Verdict</th>"]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        """Fill the added columns from the case's properties (a SHOULD failure shows as WARNING)."""
+        props = dict(report.user_properties)
+        requirement = str(props.get("failed_requirement") or str(props.get("requirements", "")).split(" ")[0])
+        level = props.get("level") or (requirements.load()[requirement].level.name if requirement else "")
+        verdict = str(props.get("verdict") or report.outcome).upper()
+        cells[2:2] = [f"<td>{html.escape(requirement)}</td>", f"<td>{level}</td>", f"<td>{verdict}</td>"]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print SHOULD-level warnings, leftovers, a verified-nothing notice, and where the reports are."""

@@ -52,6 +52,7 @@ def test_a_should_fault_warns_and_passes_at_the_default_fail_level(
     assert " 7 warned" in run.output
     verdicts = {case: v for case, v in run.verdicts().items() if v != "passed"}
     assert set(verdicts.values()) <= {"warning", "skipped"} and "patient-etag-present" in verdicts
+    assert "&lt;td&gt;WARNING&lt;/td&gt;" in (run.reports / "report.html").read_text("utf-8")
 
 
 def test_a_shall_and_a_should_failure_in_one_run_are_both_reported(
