@@ -105,7 +105,8 @@ def _settings(config: pytest.Config) -> Settings:
         raise ProfileError(f"--fail-level: expected shall or should, received {option.fail_level!r}")
     return Settings(
         profile=profile,
-        base_url=option.base_url or None,
+        # The ini key too: this hook runs before pytest-base-url copies it into the option.
+        base_url=option.base_url or config.getini("base_url") or None,
         fail_level=fail_level,
         fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),
         race_clients=_count("--race-clients", option.race_clients, 10, 2, 500),
@@ -167,6 +168,14 @@ def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _verify_url() -> None:
+    """Replace pytest-base-url's autouse check, which would start the embedded server in every run.
+
+    The suite probes the base URL itself, once, before collection (see pytest_configure).
+    """
 
 
 @pytest.fixture(scope="session")
