@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from conformance import requirements
 from conformance.client import Exchange
+from conformance.profile import Settings
 from conformance.requirements import Catalogue, Level
 
 SCHEMA_VERSION = 1
@@ -146,3 +148,56 @@ def html_extra(
             f"<p>Reproduce:</p><pre>{html.escape(exchange.curl())}</pre></details>"
         )
     return "\n".join(parts)
+
+
+class Reporter:
+    """Folds scenario reports into the run's Results and renders them; registered for scenario runs only."""
+
+    def __init__(self, settings: Settings, results: Results) -> None:
+        self.settings = settings
+        self.results = results
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold each scenario report into the results (on the controller, under xdist too)."""
+        if any(name == "requirements" for name, _ in report.user_properties):
+            self.results.add(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """Collect what an xdist worker could not delete."""
+        self.results.leftovers.extend(getattr(node, "workeroutput", {}).get("leftovers", []))
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write results.json; a run that verified nothing does not pass."""
+        self.results.write_json(self.settings.reports_dir / "results.json", requirements.load())
+        if exitstatus == 0 and self.results.verified_nothing():
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        """Title report.html with what was tested."""
+        report.title = f"FHIR create conformance: {self.results.target['base_url']} ({self.results.target['profile']})"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        """Add the requirement, its level and the graded verdict to report.html's table."""
+        cells[2:2] = ["<th>Requirement</th>", "<th>Level</th>", "<th>Verdict</th>"]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        """Fill the added columns from the case's properties (a SHOULD failure shows as WARNING)."""
+        props = dict(report.user_properties)
+        requirement = str(props.get("failed_requirement") or str(props.get("requirements", "")).split(" ")[0])
+        level = props.get("level") or (requirements.load()[requirement].level.name if requirement else "")
+        verdict = str(props.get("verdict") or report.outcome).upper()
+        cells[2:2] = [f"<td>{html.escape(requirement)}</td>", f"<td>{level}</td>", f"<td>{verdict}</td>"]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Print SHOULD-level warnings, leftovers, a verified-nothing notice, and where the reports are."""
+        lines = self.results.terminal_lines()
+        if self.results.verified_nothing():
+            lines.append("NOTHING VERIFIED: every case was skipped or errored, so the run does not pass")
+        terminalreporter.section("fhir-create-conformance")
+        for line in lines:
+            terminalreporter.line(line)
+        terminalreporter.line(f"reports: {self.settings.reports_dir}")

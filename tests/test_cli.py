@@ -125,7 +125,9 @@ def test_secrets_never_reach_output_or_reports(tmp_path: Path, reference_server:
 
 def test_the_plugin_is_inert_outside_scenario_runs(tmp_path: Path) -> None:
     """A run of other tests starts no server, probes nothing and writes no report."""
-    run = run_suite(tmp_path, "--setup-show", "tests/test_profile.py", "-k", "tags_parse", "--base-url=http://127.0.0.1:9")
+    run = run_suite(
+        tmp_path, "--setup-show", "tests/test_profile.py", "-k", "tags_parse", "--base-url=http://127.0.0.1:9"
+    )
     assert run.returncode == 0, run.output
     assert "base_url" not in run.output and "suite" not in run.output.replace("test_suite", "")
     assert not run.reports.exists()
