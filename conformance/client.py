@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -136,6 +137,28 @@ class FhirClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+
+
+# R4 http.html#create: Location: [base]/[type]/[id]/_history/[vid]; ids per R4 datatypes.html#id.
+LOCATION_TAIL = re.compile(
+    r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/(?P<vid>[A-Za-z0-9.-]{1,64}))?/?$"
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """The parts of a Location header: the URL as resolved against the base, type, id, version."""
+
+    url: str
+    type: str
+    id: str
+    version: str | None
+
+
+def parse_location(url: str) -> Location | None:
+    """Read an absolute Location URL as [base]/[type]/[id]/_history/[vid], or return None."""
+    match = LOCATION_TAIL.search(urlsplit(url).path)
+    return None if match is None else Location(url, match["type"], match["id"], match["vid"])
 
 
 def probe(client: FhirClient) -> dict[str, Any]:

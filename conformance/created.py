@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
 from conformance import checks
-from conformance.client import Exchange, FhirClient
-
-# R4 http.html#create: Location: [base]/[type]/[id]/_history/[vid]; ids per R4 datatypes.html#id.
-LOCATION_TAIL = re.compile(
-    r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/(?P<vid>[A-Za-z0-9.-]{1,64}))?/?$"
-)
-
-
-@dataclass(frozen=True)
-class Location:
-    """The parts of a Location header: the URL as resolved against the base, type, id, version."""
-
-    url: str
-    type: str
-    id: str
-    version: str | None
+from conformance.client import Exchange, FhirClient, Location, parse_location
 
 
 class Created:
@@ -56,13 +38,12 @@ class Created:
     @cached_property
     def location_parts(self) -> Location:
         """Return the Location read as [base]/[type]/[id]/_history/[vid]."""
-        url = self.client.url(self.location)
-        match = LOCATION_TAIL.search(urlsplit(url).path)
-        if match is None:
+        parts = parse_location(self.client.url(self.location))
+        if parts is None:
             checks.fail(
                 "Location [base]/[type]/[id]/_history/[vid]", repr(self.location), self.exchange, "create.location.form"
             )
-        return Location(url, match["type"], match["id"], match["vid"])
+        return parts
 
     @cached_property
     def resource(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from conformance.client import Exchange, FhirClient, TransportFailure
+from conformance.client import Exchange, FhirClient, TransportFailure, parse_location
 
 # The suite's own identifier and tag system: it searches by nothing else (run safety, DESIGN.md).
 MARKER_SYSTEM = "https://example.org/fhir-create-conformance/run"
@@ -167,10 +167,9 @@ class Run:
         body = exchange.resource
         if body and body.get("resourceType") == resource_type and isinstance(body.get("id"), str):
             self.created[(resource_type, body["id"])] = None
-        location = exchange.header("location") or ""
-        parts = location.split("/_history/")[0].rstrip("/").split("/")
-        if len(parts) >= 2 and parts[-2] == resource_type:
-            self.created[(resource_type, parts[-1])] = None
+        parts = parse_location(self.client.url(exchange.header("location") or ""))
+        if parts is not None and parts.type == resource_type:
+            self.created[(resource_type, parts.id)] = None
 
     def cleanup(self) -> list[str]:
         """Delete what the run created, found by id and by the run's tag; return what could not be deleted."""

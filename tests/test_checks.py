@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conformance import checks, fhirjson
 from conformance.checks import ConformanceFailure
-from conformance.client import Exchange
+from conformance.client import Exchange, FhirClient, parse_location
 
 
 def exchange(status: int = 201, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> Exchange:
@@ -117,3 +117,26 @@ def test_fhir_json_round_trips_exactly(value: Any) -> None:
     """What dumps writes, loads reads back identically, decimals with their precision."""
     again = fhirjson.loads(fhirjson.dumps(value))
     assert checks.first_difference(value, again, "$") is None
+
+
+@pytest.mark.parametrize(
+    ("location", "parts"),
+    [
+        ("Patient/abc/_history/1", ("Patient", "abc", "1")),
+        ("http://127.0.0.1:1/fhir/Patient/abc/_history/1", ("Patient", "abc", "1")),
+        ("https://h/v1/fhir/Observation/a.b-c", ("Observation", "a.b-c", None)),
+        ("http://h/fhir/Patient/Patient123/_history/2/", ("Patient", "Patient123", "2")),
+    ],
+)
+def test_locations_parse_absolute_or_relative_to_the_base(location: str, parts: tuple[str, str, str | None]) -> None:
+    """R4 allows an absolute or a relative Location; both read as type, id and version."""
+    client = FhirClient("http://127.0.0.1:1/fhir")
+    parsed = parse_location(client.url(location))
+    assert parsed is not None and (parsed.type, parsed.id, parsed.version) == parts
+    client.close()
+
+
+@pytest.mark.parametrize("location", ["http://h/fhir/Patient", "http://h/fhir/patient/1", "http://h/fhir/Patient/a b"])
+def test_locations_without_type_and_id_do_not_parse(location: str) -> None:
+    """A Location that names no [type]/[id] is not one."""
+    assert parse_location(location) is None
