@@ -132,11 +132,8 @@ def http_date(exchange: Exchange, name: str, value: str) -> datetime:
 
 def instant(exchange: Exchange, what: str, value: object, requirement: str | None = None) -> datetime:
     """A FHIR instant has a date, a time and a timezone; return it."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None or "T" not in str(value):
+    parsed = fhirjson.parse_instant(value)
+    if parsed is None:
         fail(f"{what} as a FHIR instant such as 2026-11-21T08:06:27.123Z", repr(value), exchange, requirement)
     return parsed
 

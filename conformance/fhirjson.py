@@ -1,8 +1,9 @@
-"""FHIR JSON that keeps decimals exact: ``1.50`` parses and serialises as ``1.50``."""
+"""FHIR JSON values: decimals kept exact (``1.50`` stays ``1.50``), instants, and JSON media types."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,17 @@ def dumps(value: Any) -> str:
     if isinstance(value, Decimal):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def parse_instant(text: object) -> datetime | None:
+    """Parse a FHIR instant (a date, a time and a timezone); None when it is not one."""
+    if not isinstance(text, str) or "T" not in text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def is_json_media_type(content_type: str | None) -> bool:

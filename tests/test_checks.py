@@ -140,3 +140,16 @@ def test_locations_parse_absolute_or_relative_to_the_base(location: str, parts: 
 def test_locations_without_type_and_id_do_not_parse(location: str) -> None:
     """A Location that names no [type]/[id] is not one."""
     assert parse_location(location) is None
+
+
+@pytest.mark.parametrize("value", ["2026-11-21T08:06:27.123Z", "2026-11-21T09:06:27+01:00"])
+def test_instant_accepts_a_time_with_a_timezone(value: str) -> None:
+    """meta.lastUpdated is an instant: date, time and timezone."""
+    assert checks.instant(exchange(), "meta.lastUpdated", value).utcoffset() is not None
+
+
+@pytest.mark.parametrize("value", ["2026-11-21", "2026-11-21T08:06:27", 20261121, None])
+def test_instant_refuses_a_date_a_local_time_or_no_text(value: object) -> None:
+    """A date alone, a time without a timezone, or a number is not an instant."""
+    with pytest.raises(ConformanceFailure, match="as a FHIR instant"):
+        checks.instant(exchange(), "meta.lastUpdated", value)

@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from conformance import fhirjson
+from conformance.fhirjson import parse_instant
 from conformance.server import RunningServer, ServerConfig, serve
 from conformance.server import __main__ as cli
 from conformance.server.faults import REGISTRY, STAGES
-from conformance.server.fhirhttp import parse_instant
 from conformance.server.search import index_entries
 from conformance.server.storage import Criterion, DuplicateId, Match, MultipleMatches, Storage
 

@@ -14,7 +14,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from conformance.server.fhirhttp import ID_PATTERN, http_date, location, operation_outcome, parse_instant
+from conformance.fhirjson import parse_instant
+from conformance.server.fhirhttp import ID_PATTERN, http_date, location, operation_outcome
 
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored

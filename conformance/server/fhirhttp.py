@@ -11,6 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 from conformance import fhirjson
+from conformance.fhirjson import parse_instant
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # R4 datatypes.html#id
 # R4 http.html#mime-type: "The correct mime type SHALL be used"; JSON is application/fhir+json.
@@ -48,17 +49,6 @@ def error_response(error: FhirError) -> Response:
     """Render a refusal; R4 http.html: an OperationOutcome SHOULD accompany an error."""
     body = operation_outcome("error", error.code, error.diagnostics)
     return fhir_response(error.status, body, error.headers)
-
-
-def parse_instant(text: object) -> datetime | None:
-    """Parse a FHIR instant (timezone required); None when it is not one."""
-    if not isinstance(text, str) or "T" not in text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def http_date(moment: datetime) -> str:
