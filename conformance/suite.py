@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from typing import Any
+from typing import NoReturn
 
 from conformance.client import FhirClient, probe
 from conformance.created import Created
@@ -88,7 +88,7 @@ class Suite:
         finally:
             self.client.close()
 
-    def _refuse(self, resource_type: str, created: Created, nodeid: str) -> Any:
+    def _refuse(self, resource_type: str, created: Created, nodeid: str) -> NoReturn:
         """Raise BaselineRefused: in full the first time, by reference to it after that."""
         first = self._refused.setdefault(resource_type, nodeid)
         exchange = created.exchange

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conformance.resources import MARKER_SYSTEM, TYPES
-from tests.conftest import run_suite
+from tests.conftest import REPO, run_suite
 
 
 @pytest.mark.parametrize("preset", ["r4", "aidbox", "clinikapi"])
@@ -147,3 +147,12 @@ def test_junit_carries_the_requirements_of_each_case(tmp_path: Path) -> None:
     assert case is not None
     properties = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert str(properties["requirements"]).split()[0] == "create.location.id"
+
+
+def test_ci_runs_the_readmes_self_test_command() -> None:
+    """.ci/run runs exactly the README's self-test command; the README also gives the main job."""
+    readme = (REPO / "README.md").read_text("utf-8")
+    commands = [line.strip() for line in readme.splitlines() if line.strip().startswith("python3 -m venv")]
+    main_job, self_tests = commands
+    assert main_job.endswith(".venv/bin/pytest") and self_tests.endswith(".venv/bin/tox")
+    assert self_tests in (REPO / ".ci" / "run").read_text("utf-8").splitlines()
