@@ -1,64 +1,28 @@
-"""Switchable faults: each breaks exactly one requirement of the catalogue, for any resource type.
-
-The app calls `apply(names, stage, target)` at a few fixed stages; a fault is data in REGISTRY,
-never a conditional in the app. Each scenario of the suite is proven able to fail by the fault
-that names its requirement in `breaks`.
-"""
+"""Faults of the plain create: status, Location, ETag, Last-Modified, id and meta, round trip, Prefer."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from conformance.fhirjson import parse_instant
+from conformance.server.faults.model import (
+    CREATE_ASSIGN,
+    CREATE_RESPONSE,
+    READ_RESPONSE,
+    VREAD_RESPONSE,
+    Assignment,
+    Fault,
+    Reply,
+)
 from conformance.server.fhirhttp import ID_PATTERN, http_date, location, operation_outcome
-
-# Stages, and what `target` is at each.
-CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
-CREATE_RESPONSE = "create-response"  # Reply to a successful create
-READ_RESPONSE = "read-response"  # Reply to a successful read
-VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
-STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, READ_RESPONSE, VREAD_RESPONSE)
 
 # Elements a dropping fault leaves alone: the suite finds its resources by identifier, id and
 # meta have faults of their own, and a server may regenerate the narrative (text).
 KEPT_ELEMENTS = ("resourceType", "id", "meta", "identifier", "text")
-
-
-@dataclass
-class Assignment:
-    """The resource the server is about to store, beside what the client sent."""
-
-    resource: dict[str, Any]
-    original: dict[str, Any]
-    id_policy: str
-
-
-@dataclass
-class Reply:
-    """A successful response still open to change: status, headers, body (None: no body)."""
-
-    status: int
-    headers: dict[str, str]
-    body: dict[str, Any] | None
-    resource: dict[str, Any]
-    base: str
-    prefer: str | None = None
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One deliberate defect of the reference server."""
-
-    name: str
-    breaks: str
-    description: str
-    stage: str
-    apply: Callable[[Any], None]
 
 
 def _other(value: str) -> str:
@@ -183,7 +147,7 @@ def _read_decimals(reply: Reply) -> None:
 
 
 # fmt: off
-_FAULTS = [
+FAULTS = [
     Fault("status-200", "create.status.201",
           "Create answers 200 instead of 201.", CREATE_RESPONSE, _status(200)),
     Fault("no-location", "create.location.present",
@@ -252,19 +216,3 @@ _FAULTS = [
           _when_prefer(None, _an_outcome)),
 ]
 # fmt: on
-REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
-
-
-def check_names(names: Iterable[str]) -> None:
-    """Raise ValueError naming the unknown faults and listing the known ones."""
-    unknown = sorted(set(names) - REGISTRY.keys())
-    if unknown:
-        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-
-
-def apply(names: Iterable[str], stage: str, target: Any) -> None:
-    """Let every enabled fault of `stage` change `target`, in registry order."""
-    enabled = set(names)
-    for fault in _FAULTS:
-        if fault.name in enabled and fault.stage == stage:
-            fault.apply(target)

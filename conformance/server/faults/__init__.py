@@ -1,0 +1,55 @@
+"""Switchable faults: each breaks exactly one requirement of the catalogue, for any resource type.
+
+The app calls `apply(names, stage, target)` at a few fixed stages; a fault is data in REGISTRY,
+never a conditional in the app. Each scenario of the suite is proven able to fail by the fault
+that names its requirement in `breaks`. One module per behaviour family lists its faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.server.faults import create
+from conformance.server.faults.model import (
+    CREATE_ASSIGN,
+    CREATE_RESPONSE,
+    READ_RESPONSE,
+    STAGES,
+    VREAD_RESPONSE,
+    Assignment,
+    Fault,
+    Reply,
+)
+
+_FAULTS: list[Fault] = [*create.FAULTS]
+REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
+
+__all__ = [
+    "CREATE_ASSIGN",
+    "CREATE_RESPONSE",
+    "READ_RESPONSE",
+    "REGISTRY",
+    "STAGES",
+    "VREAD_RESPONSE",
+    "Assignment",
+    "Fault",
+    "Reply",
+    "apply",
+    "check_names",
+]
+
+
+def check_names(names: Iterable[str]) -> None:
+    """Raise ValueError naming the unknown faults and listing the known ones."""
+    unknown = sorted(set(names) - REGISTRY.keys())
+    if unknown:
+        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+
+
+def apply(names: Iterable[str], stage: str, target: Any) -> None:
+    """Let every enabled fault of `stage` change `target`, in registry order."""
+    enabled = set(names)
+    for fault in _FAULTS:
+        if fault.name in enabled and fault.stage == stage:
+            fault.apply(target)

@@ -1,0 +1,46 @@
+"""What a fault is, and the stages of a request at which the app lets faults change what it does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Stages, and what `target` is at each.
+CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
+CREATE_RESPONSE = "create-response"  # Reply to a successful create
+READ_RESPONSE = "read-response"  # Reply to a successful read
+VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
+STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, READ_RESPONSE, VREAD_RESPONSE)
+
+
+@dataclass
+class Assignment:
+    """The resource the server is about to store, beside what the client sent."""
+
+    resource: dict[str, Any]
+    original: dict[str, Any]
+    id_policy: str
+
+
+@dataclass
+class Reply:
+    """A successful response still open to change: status, headers, body (None: no body)."""
+
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+    resource: dict[str, Any]
+    base: str
+    prefer: str | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One deliberate defect of the reference server."""
+
+    name: str
+    breaks: str
+    description: str
+    stage: str
+    apply: Callable[[Any], None]
