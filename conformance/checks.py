@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -10,7 +12,8 @@ from typing import Any, NoReturn
 import pytest
 
 from conformance import fhirjson
-from conformance.client import Exchange
+from conformance.client import Exchange, path_under
+from conformance.secrets import SECRETS, redact_url
 
 
 class ConformanceFailure(AssertionError):
@@ -27,8 +30,8 @@ class ConformanceFailure(AssertionError):
 
     @property
     def summary(self) -> str:
-        """Return the one-line verdict."""
-        return f"expected {self.expected}, received {self.received}"
+        """Return the one-line verdict, secrets hidden."""
+        return SECRETS.scrub(f"expected {self.expected}, received {self.received}")
 
     def __str__(self) -> str:
         if self.exchange is None:
@@ -46,16 +49,21 @@ def not_applicable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def status(exchange: Exchange, *expected: int) -> None:
+def status(exchange: Exchange, *expected: int, requirement: str | None = None) -> None:
     """The response status is one of those expected."""
     if exchange.status not in expected:
-        fail(" or ".join(map(str, expected)), str(exchange.status), exchange)
+        fail(" or ".join(map(str, expected)), received_status(exchange), exchange, requirement)
 
 
-def success(exchange: Exchange) -> None:
+def success(exchange: Exchange, requirement: str | None = None) -> None:
     """The server accepted the request (a 2xx status)."""
     if not 200 <= exchange.status < 300:
-        fail("a 2xx status", str(exchange.status), exchange)
+        fail("a 2xx status", received_status(exchange), exchange, requirement)
+
+
+def received_status(exchange: Exchange) -> str:
+    """Describe the status received: '404', or 'no answer (ReadTimeout after 30 s)'."""
+    return str(exchange.status) if exchange.answered else exchange.outcome
 
 
 def equal(what: str, expected: object, received: object, exchange: Exchange, requirement: str | None = None) -> None:
@@ -68,6 +76,20 @@ def differ(what: str, unwanted: object, received: object, exchange: Exchange) ->
     """A value the server must set for itself is not the one the client sent."""
     if received == unwanted:
         fail(f"{what} set by the server, not the client's {unwanted!r}", repr(received), exchange)
+
+
+# R4 http.html#create: Location: [base]/[type]/[id]/_history/[vid]; ids per R4 datatypes.html#id.
+LOCATION_FORM = re.compile(r"(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9.-]{1,64})(?:/_history/[A-Za-z0-9.-]{1,64})?/?")
+
+
+def location_form(exchange: Exchange, location: str, resolved: str, bases: Sequence[str], resource_type: str) -> None:
+    """The Location is [base]/[type]/[id], then /_history/[vid], on the server's own base (R4 http.html#create)."""
+    tail = path_under(resolved, bases)
+    if tail is None:
+        fail(f"a Location under the server's base {' or '.join(map(redact_url, bases))}", repr(location), exchange)
+    match = LOCATION_FORM.fullmatch(tail)
+    if match is None or match["type"] != resource_type:
+        fail(f"Location [base]/{resource_type}/[id]/_history/[vid]", repr(location), exchange)
 
 
 def media_type(exchange: Exchange, expected: str) -> None:
@@ -87,7 +109,7 @@ def resource_type(exchange: Exchange, expected: str) -> dict[str, Any]:
     """The response body is a resource of the expected type; return it."""
     resource = exchange.resource
     if resource is None or resource["resourceType"] != expected:
-        fail(f"a body with an {expected}", body_kind(exchange), exchange)
+        fail(f"a {expected} as the body", body_kind(exchange), exchange)
     return resource
 
 
@@ -179,10 +201,35 @@ def first_difference(expected: Any, received: Any, path: str) -> tuple[str, str,
 
 
 def _same_leaf(expected: Any, received: Any) -> bool:
-    """Compare JSON leaves strictly: true is not 1, and decimal 1.50 is not 1.5 (its precision is data)."""
+    """Compare JSON leaves strictly (true is not 1); decimals by value, as precision has a check of its own."""
     if type(expected) is not type(received):
-        return False
-    return str(expected) == str(received) if isinstance(expected, Decimal) else bool(expected == received)
+        return _number(expected) and _number(received) and expected == received
+    return bool(expected == received)
+
+
+def _number(value: Any) -> bool:
+    """Tell whether a JSON value is a number (true and false are not)."""
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def decimal_precision(exchange: Exchange, sent: Any, received: Any, path: str) -> None:
+    """Every decimal sent comes back written as sent: 9.50 stays 9.50 (R4 datatypes.html#decimal)."""
+    for where, want, got in _decimals(sent, received, path):
+        # Only numbers: a missing or retyped element is the round trip's finding, not this one's.
+        if _number(got) and str(want) != str(got):
+            fail(f"{where} = {want}", str(got), exchange)
+
+
+def _decimals(sent: Any, received: Any, path: str) -> Iterator[tuple[str, Decimal, Any]]:
+    """Yield each decimal sent beside what stands at the same place in what was received."""
+    if isinstance(sent, Decimal):
+        yield path, sent, received
+    elif isinstance(sent, dict) and isinstance(received, dict):
+        for key, value in sent.items():
+            yield from _decimals(value, received.get(key), f"{path}.{key}")
+    elif isinstance(sent, list) and isinstance(received, list):
+        for index, (want, got) in enumerate(zip(sent, received, strict=False)):
+            yield from _decimals(want, got, f"{path}[{index}]")
 
 
 def _comparable(resource: dict[str, Any], ignored_tag: str | None) -> dict[str, Any]:

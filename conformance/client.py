@@ -5,24 +5,20 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from conformance import fhirjson
+from conformance.secrets import SECRETS, redact_url
 
 FHIR_JSON = "application/fhir+json"
-REDACTED = "<redacted>"
-# Headers that carry credentials whoever set them (RFC 9110 #field.authorization, common API-key names).
-ALWAYS_SECRET = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
 TRANSCRIPT_BODY_LIMIT = 20_000
-
-
-class TransportFailure(Exception):
-    """The server gave no HTTP answer (refused, reset, timed out); the message is one line."""
+# Consecutive requests without an answer after which the server counts as stopped (the run then ends).
+STOP_AFTER = 2
 
 
 class EndpointError(Exception):
@@ -31,16 +27,26 @@ class EndpointError(Exception):
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and the response to it, safe to show: secret header values never leave it."""
+    """One request and the response to it (status 0: no answer); rendered with every secret hidden."""
 
     method: str
     url: str
     request_headers: tuple[tuple[str, str], ...]
     request_body: bytes
     status: int
-    response_headers: tuple[tuple[str, str], ...]
-    response_body: bytes
-    secret_headers: frozenset[str] = field(default=frozenset())
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: bytes = b""
+    error: str = ""  # why there was no answer (refused, reset, timed out)
+
+    @property
+    def answered(self) -> bool:
+        """Tell whether the server answered at all."""
+        return self.status != 0
+
+    @property
+    def outcome(self) -> str:
+        """Describe the answer in a few words: 'HTTP 201', or 'no answer (ReadTimeout ...)'."""
+        return f"HTTP {self.status}" if self.answered else f"no answer ({self.error})"
 
     def header(self, name: str) -> str | None:
         """Return the first response header of that name, or None."""
@@ -61,25 +67,27 @@ class Exchange:
         return body if isinstance(body, dict) and isinstance(body.get("resourceType"), str) else None
 
     def curl(self) -> str:
-        """Return a curl command that repeats the request, with secret header values redacted."""
+        """Return a curl command that repeats the request, with secrets hidden."""
         parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
         for name, value in self._shown_request_headers():
             parts += ["-H", shlex.quote(f"{name}: {value}")]
         if not self.request_body:
-            return " ".join(parts)
+            return SECRETS.scrub(" ".join(parts))
         body = self.request_body.decode("utf-8", "replace")
-        return " ".join([*parts, "--data-binary", "@-", "<<'FHIR'"]) + f"\n{body}\nFHIR"
+        return SECRETS.scrub(" ".join([*parts, "--data-binary", "@-", "<<'FHIR'"]) + f"\n{body}\nFHIR")
 
     def transcript(self) -> str:
-        """Return the exchange as HTTP-like text, secret header values redacted, long bodies cut."""
+        """Return the exchange as HTTP-like text, secrets hidden, long bodies cut."""
         request = [f"{self.method} {self.url}", *(f"{k}: {v}" for k, v in self._shown_request_headers())]
+        if not self.answered:
+            return SECRETS.scrub("\n".join([*request, "", _shown(self.request_body), "", self.outcome]))
         response = [f"HTTP {self.status}", *(f"{k}: {v}" for k, v in self.response_headers)]
-        return "\n".join([*request, "", _shown(self.request_body), "", *response, "", _shown(self.response_body)])
+        lines = [*request, "", _shown(self.request_body), "", *response, "", _shown(self.response_body)]
+        return SECRETS.scrub("\n".join(lines))
 
     def _shown_request_headers(self) -> list[tuple[str, str]]:
         """Return the request headers with the values of secret ones replaced."""
-        secret = self.secret_headers | ALWAYS_SECRET
-        return [(k, REDACTED if k.lower() in secret else v) for k, v in self.request_headers]
+        return [(k, SECRETS.header(k, v)) for k, v in self.request_headers]
 
 
 class FhirClient:
@@ -87,32 +95,37 @@ class FhirClient:
 
     def __init__(self, base_url: str, headers: Sequence[tuple[str, str]] = (), timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.unanswered = 0  # consecutive requests without an answer
+        self.silence = ""  # the last request that got no answer, and why
         self._headers = [("Accept", FHIR_JSON), *headers]
-        self._secret = frozenset(name.lower() for name, _ in headers)
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False)
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
+
+    @property
+    def stopped(self) -> bool:
+        """Tell whether the server stopped answering (so no more requests are sent)."""
+        return self.unanswered >= STOP_AFTER
 
     def url(self, path: str) -> str:
         """Resolve a path or a relative reference (such as a relative Location) against the base."""
         return urljoin(self.base_url + "/", path)
 
     def request(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Exchange:
-        """Send one request and keep it, with its response, as an Exchange."""
-        sent = _merged(self._headers, headers or {})
+        """Send one request and keep it, with its response or the lack of one, as an Exchange."""
+        sent = tuple(_merged(self._headers, headers or {}))
         url = self.url(path)
+        shown = partial(Exchange, method, redact_url(url), sent, body)
+        if self.stopped:
+            return shown(0, error="not sent: the server had stopped answering")
         try:
             response = self._http.request(method, url, content=body or None, headers=sent)
         except httpx.HTTPError as error:
-            raise TransportFailure(f"{method} {url}: no answer: {type(error).__name__}: {error}") from error
-        return Exchange(
-            method=method,
-            url=str(response.request.url),
-            request_headers=tuple(sent),
-            request_body=body,
-            status=response.status_code,
-            response_headers=tuple(response.headers.items()),
-            response_body=response.content,
-            secret_headers=self._secret,
-        )
+            # Only the server's own base counts: a Location naming another host may well not answer.
+            self.unanswered += url.startswith(self.base_url)
+            self.silence = f"{method} {redact_url(url)}: {_no_answer(error, self.timeout)}"
+            return shown(0, error=_no_answer(error, self.timeout))
+        self.unanswered = 0
+        return shown(response.status_code, tuple(response.headers.items()), response.content)
 
     def create(
         self, resource: Mapping[str, Any], headers: Mapping[str, str] | None = None, path: str | None = None
@@ -161,12 +174,29 @@ def parse_location(url: str) -> Location | None:
     return None if match is None else Location(url, match["type"], match["id"], match["vid"])
 
 
+def path_under(url: str, bases: Sequence[str]) -> str | None:
+    """Return the path of an absolute URL below one of the bases, or None when it is under none of them."""
+    for base in bases:
+        prefix = _origin_and_path(base).rstrip("/") + "/"
+        full = _origin_and_path(url)
+        if full.startswith(prefix):
+            return full[len(prefix) :]
+    return None
+
+
+def _origin_and_path(url: str) -> str:
+    """Normalise a URL for comparison: scheme and host lower-cased, default port and userinfo dropped."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}{parts.path}"
+
+
 def probe(client: FhirClient) -> dict[str, Any]:
     """Fetch the CapabilityStatement, or raise EndpointError saying in one line why there is none."""
-    try:
-        exchange = client.get("metadata")
-    except TransportFailure as error:
-        raise EndpointError(f"cannot reach {client.base_url}: {error.__cause__ or error}") from error
+    exchange = client.get("metadata")
+    if not exchange.answered:
+        raise EndpointError(f"cannot reach {redact_url(client.base_url)}: {exchange.error}")
     if exchange.status in (401, 403):
         raise EndpointError(
             f"{exchange.url} answered {exchange.status}: the server refused the request's credentials "
@@ -176,7 +206,7 @@ def probe(client: FhirClient) -> dict[str, Any]:
     if exchange.status != 200 or statement is None or statement["resourceType"] != "CapabilityStatement":
         kind = exchange.header("content-type") or "no content type"
         raise EndpointError(
-            f"{client.base_url} is not a FHIR endpoint: GET {exchange.url} answered {exchange.status} "
+            f"{redact_url(client.base_url)} is not a FHIR endpoint: GET {exchange.url} answered {exchange.status} "
             f"({kind}) without a CapabilityStatement"
         )
     return statement
@@ -186,6 +216,13 @@ def _merged(base: Sequence[tuple[str, str]], extra: Mapping[str, str]) -> list[t
     """Merge request headers; an extra header replaces any base header of the same name."""
     replaced = {name.lower() for name in extra}
     return [(k, v) for k, v in base if k.lower() not in replaced] + list(extra.items())
+
+
+def _no_answer(error: httpx.HTTPError, timeout: float) -> str:
+    """Say in a few words why a request got no answer."""
+    if isinstance(error, httpx.TimeoutException):
+        return f"{type(error).__name__} after {timeout:g} s"
+    return f"{type(error).__name__}: {error}"
 
 
 def _shown(body: bytes) -> str:

@@ -1,22 +1,40 @@
-"""A create the suite made, and what can be read off its response; every accessor is itself a check."""
+"""A create the suite made, and the subjects its cases check; an absent subject names the requirement it lacks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
 from conformance import checks
 from conformance.client import Exchange, FhirClient, Location, parse_location
 
+# Requirement ids of the subjects below: a case whose subject is missing is blocked by them.
+SUCCEEDED = "create.status.201"
+LOCATION = "create.location.present"
+READABLE = "create.location.readable"
+ID = "create.id.assigned"
+VERSION_ID = "create.meta.version-id"
+LAST_UPDATED = "create.meta.last-updated"
+CONTENT_TYPE = "create.content-type"
+
 
 class Created:
-    """The result of one create: what was sent, the exchange, and the facts its response states."""
+    """One create: what was sent, the exchange, and the facts its response states."""
 
-    def __init__(self, client: FhirClient, sent: dict[str, Any], exchange: Exchange, tenant_system: str | None) -> None:
+    def __init__(
+        self,
+        client: FhirClient,
+        sent: dict[str, Any],
+        exchange: Exchange,
+        tenant_system: str | None,
+        bases: Sequence[str],
+    ) -> None:
         self.client = client
         self.sent = sent
         self.exchange = exchange
         self.tenant_system = tenant_system
+        self.bases = tuple(bases)  # the server's own base URLs: where it was reached, and implementation.url
         self.exchanges = [exchange]
 
     @property
@@ -25,36 +43,43 @@ class Created:
         return str(self.sent["resourceType"])
 
     @property
+    def response(self) -> Exchange:
+        """Return the create's exchange, provided the server accepted it (else nothing else can be checked)."""
+        checks.success(self.exchange, SUCCEEDED)
+        return self.exchange
+
+    @property
     def body(self) -> dict[str, Any] | None:
-        """Return the response body when it is the created resource (not an OperationOutcome or nothing)."""
-        resource = self.exchange.resource
+        """Return the response body when it is the created resource; None when there is none or another resource."""
+        response = self.response
+        if response.response_body.strip() and response.json is None:
+            checks.fail("a FHIR JSON body", checks.body_kind(response), response, CONTENT_TYPE)
+        return self._resource_body()
+
+    def _resource_body(self) -> dict[str, Any] | None:
+        resource = self.response.resource
         return resource if resource is not None and resource["resourceType"] == self.type else None
 
     @cached_property
     def location(self) -> str:
         """Return the Location header (R4 http.html#create: the server SHALL return one)."""
-        return checks.header(self.exchange, "Location", "create.location.present")
+        return checks.header(self.response, "Location", LOCATION)
 
     @cached_property
-    def location_parts(self) -> Location:
-        """Return the Location read as [base]/[type]/[id]/_history/[vid]."""
-        parts = parse_location(self.client.url(self.location))
-        if parts is None:
-            checks.fail(
-                "Location [base]/[type]/[id]/_history/[vid]", repr(self.location), self.exchange, "create.location.form"
-            )
-        return parts
+    def location_parts(self) -> Location | None:
+        """Return the Location read as [type]/[id]/_history/[vid] (None when it names no type and id)."""
+        return parse_location(self.client.url(self.location))
 
     @cached_property
     def resource(self) -> dict[str, Any]:
-        """Return the created resource: the response body or, when the server sent none, a read of the Location."""
-        if self.body is not None:
-            return self.body
-        read = self.record(self.client.get(self.location_parts.url))
-        if read.resource is None or read.resource["resourceType"] != self.type:
-            checks.fail(
-                f"the created {self.type} at the Location", f"HTTP {read.status}", read, "create.location.readable"
-            )
+        """Return the created resource: the response body or, when it is not usable, what the Location reads."""
+        body = self._resource_body()
+        if body is not None:
+            return body
+        read = self.read_location
+        if read.status != 200 or read.resource is None or read.resource["resourceType"] != self.type:
+            received = checks.received_status(read) if read.status != 200 else checks.body_kind(read)
+            checks.fail(f"the created {self.type} at the Location", received, read, READABLE)
         return read.resource
 
     @property
@@ -62,7 +87,7 @@ class Created:
         """Return the id the server assigned (R4 http.html#create: the server SHALL populate it)."""
         value = self.resource.get("id")
         if not isinstance(value, str) or not value:
-            checks.fail(f"{self.type}.id set by the server", repr(value), self.exchange, "create.id.assigned")
+            checks.fail(f"{self.type}.id set by the server", repr(value), self.exchange, ID)
         return value
 
     @property
@@ -74,13 +99,14 @@ class Created:
     @property
     def etag(self) -> str | None:
         """Return the ETag header, if the server sent one."""
-        return self.exchange.header("etag")
+        return self.response.header("etag")
 
     @property
     def versioned(self) -> bool:
         """Tell whether the server versions: it sent an ETag, a versionId, or a Location with _history."""
-        location = self.exchange.header("location") or ""
-        return bool(self.etag or "versionId" in self.meta or "/_history/" in location)
+        location = self.response.header("location") or ""
+        body = self._resource_body() or {}
+        return bool(self.etag or "versionId" in (body.get("meta") or {}) or "/_history/" in location)
 
     @property
     def version_id(self) -> str:
@@ -89,17 +115,14 @@ class Created:
             checks.not_applicable("the server does not version this resource (no ETag, versionId or _history)")
         value = self.meta.get("versionId")
         if not isinstance(value, str) or not value:
-            checks.fail(
-                f"{self.type}.meta.versionId set by the server", repr(value), self.exchange, "create.meta.version-id"
-            )
+            checks.fail(f"{self.type}.meta.versionId set by the server", repr(value), self.exchange, VERSION_ID)
         return value
 
     @property
     def last_updated(self) -> Any:
         """Return meta.lastUpdated (R4 http.html#create: the server SHALL populate it)."""
         value = self.meta.get("lastUpdated")
-        requirement = "create.meta.last-updated"
-        return checks.instant(self.exchange, f"{self.type}.meta.lastUpdated", value, requirement)
+        return checks.instant(self.exchange, f"{self.type}.meta.lastUpdated", value, LAST_UPDATED)
 
     @cached_property
     def read(self) -> Exchange:
@@ -109,7 +132,7 @@ class Created:
     @cached_property
     def read_location(self) -> Exchange:
         """GET the Location exactly as the server sent it (resolved against the base when relative)."""
-        return self.record(self.client.get(self.location_parts.url))
+        return self.record(self.client.get(self.client.url(self.location)))
 
     def record(self, exchange: Exchange) -> Exchange:
         """Keep a follow-up exchange with this create, for transcripts."""

@@ -1,4 +1,4 @@
-"""The pytest plugin: options, the server profile, session fixtures and report hooks.
+"""The pytest plugin: options, the run's target, session fixtures, and grading each case.
 
 Loaded by the repo's root conftest.py only. It stays inert unless scenario cases run: options are
 registered, but no server is contacted and no report is written for other test runs.
@@ -6,122 +6,79 @@ registered, but no server is contacted and no report is written for other test r
 
 from __future__ import annotations
 
-import os
+import signal
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import requirements
+from conformance import htmlreport, requirements
+from conformance.cases import MARKER
 from conformance.checks import ConformanceFailure
-from conformance.client import EndpointError, FhirClient, TransportFailure, probe
+from conformance.client import EndpointError
 from conformance.created import Created
-from conformance.profile import FAIL_LEVELS, ProfileError, ServerProfile, Settings, build_profile
-from conformance.reporting import Reporter, Results, grade, html_extra
-from conformance.suite import BaselineRefused, Suite, start_embedded
+from conformance.grading import grade
+from conformance.options import add_options, read_settings
+from conformance.profile import ProfileError, Settings
+from conformance.reporter import Reporter
+from conformance.secrets import SECRETS, redact_url
+from conformance.suite import Suite
+from conformance.target import Target, connect
 
 SETTINGS = pytest.StashKey[Settings]()
-RESULTS = pytest.StashKey[Results]()
-SCENARIO = pytest.StashKey[bool]()
-EMBEDDED_PROFILE = pytest.StashKey[ServerProfile]()
-MARKER = "requirements"
+TARGET = pytest.StashKey[Target]()
+REPORTER = pytest.StashKey[Reporter]()
+SUITE = pytest.StashKey[Suite]()
+WORKER_INPUT = "fhir_create_conformance"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the command-line contract of DESIGN.md (--base-url comes from pytest-base-url)."""
-    group = parser.getgroup("fhir-create-conformance", "FHIR create conformance")
-    add = group.addoption
-    add(
-        "--header",
-        action="append",
-        dest="fhir_headers",
-        metavar="'NAME: VALUE'",
-        help="header sent on every request, repeatable (env FHIR_HEADERS, newline separated); never reported",
-    )
-    add("--server-profile", metavar="NAME_OR_PATH", help="preset (r4, aidbox, clinikapi) or TOML file; default r4")
-    add("--id-policy", metavar="ignore|respect", help="client id in POST: ignored (R4) or honoured, 409 on duplicates")
-    add("--invalid-status", metavar="400|422|any", help="status expected for structurally invalid resources")
-    add("--validates", action="store_true", default=None, help="the server claims it rejects invalid resources")
-    add("--no-validates", action="store_false", dest="validates", help="the server makes no validation claim")
-    add("--conditional-query", action="store_true", default=None, help="the server claims POST [type]?params")
-    add("--no-conditional-query", action="store_false", dest="conditional_query", help="it does not")
-    add("--tenant-tag", metavar="SYSTEM|CODE", help="the tenant tag the server must inject into meta.tag")
-    add("--other-tenant-header", action="append", metavar="'NAME: VALUE'", help="a second tenant's credentials")
-    add("--fuzz-examples", metavar="N", help="hypothesis examples per property (default 25)")
-    add("--race-clients", metavar="N", help="concurrent clients in the race scenarios (default 10)")
-    add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")
-    add("--keep-resources", action="store_true", help="do not delete what the run created")
-    add("--reports-dir", metavar="DIR", help="where report.html, junit.xml and results.json go (default reports/)")
-    add("--only-requirement", action="append", metavar="ID", help="run only the cases that cite this id")
+    add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Build the settings (a bad value is a one-line usage error) and, for a scenario run, set up reports."""
-    config.addinivalue_line("markers", f"{MARKER}(*ids, description): catalogue ids a case verifies")
+    """Read the settings (a bad value is a one-line usage error); for a scenario run, find the target."""
+    config.addinivalue_line("markers", f"{MARKER}(*ids, description): catalogue ids a case verifies, then needs")
     try:
-        settings = _settings(config)
+        settings = read_settings(config)
     except ProfileError as error:
         raise pytest.UsageError(f"fhir-create-conformance: {error}") from None
     config.stash[SETTINGS] = settings
-    config.stash[SCENARIO] = _is_scenario_run(config)
-    if not config.stash[SCENARIO] or hasattr(config, "workerinput"):
+    SECRETS.add_headers([*settings.profile.headers, *settings.profile.other_tenant_headers])
+    if settings.base_url:
+        SECRETS.add_url(settings.base_url)
+        config.option.base_url = redact_url(settings.base_url)  # what pytest-base-url shows
+    if not _is_scenario_run(config):
         return
-    _default_report_paths(config, settings.reports_dir)
-    results = Results(
-        target={
-            "base_url": settings.base_url or "embedded reference server",
-            "profile": settings.profile.name,
-            "fail_level": settings.fail_level,
-        }
-    )
-    config.stash[RESULTS] = results
-    config.pluginmanager.register(Reporter(settings, results), "fhir-create-conformance-reporter")
-    if settings.base_url and not config.option.collectonly:
-        _probe_or_exit(settings)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        config.stash[TARGET] = Target.from_controller(workerinput[WORKER_INPUT], settings.profile)
+        SECRETS.add_headers(config.stash[TARGET].profile.headers)
+        return
+    reporter = Reporter(config, settings)
+    config.stash[REPORTER] = reporter
+    config.pluginmanager.register(reporter, "fhir-create-conformance-reporter")
+    if config.option.collectonly:
+        return
+    try:
+        target, server = connect(settings)
+    except EndpointError as error:
+        raise pytest.UsageError(f"fhir-create-conformance: {error}") from None
+    SECRETS.add_headers(target.profile.headers)
+    config.stash[TARGET] = target
+    reporter.start(target, server)
+    # CI runners end a job with SIGTERM: treat it like Ctrl-C, so the reports are still written.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def _settings(config: pytest.Config) -> Settings:
-    """Read every option into Settings, checking each value."""
-    option = config.option
-    headers = option.fhir_headers or [line for line in os.environ.get("FHIR_HEADERS", "").splitlines() if line.strip()]
-    flags = {
-        "id_policy": option.id_policy,
-        "validates": option.validates,
-        "conditional_query": option.conditional_query,
-        "invalid_status": option.invalid_status,
-        "tenant_tag": option.tenant_tag,
-        "headers": headers,
-        "other_tenant_headers": option.other_tenant_header,
-    }
-    profile = build_profile(option.server_profile, flags)
-    catalogue = requirements.load()
-    for requirement_id in [*profile.levels, *(option.only_requirement or [])]:
-        if requirement_id not in catalogue:
-            raise ProfileError(f"unknown requirement id {requirement_id!r} (see conformance/requirements.csv)")
-    fail_level = (option.fail_level or "shall").lower()
-    if fail_level not in FAIL_LEVELS:
-        raise ProfileError(f"--fail-level: expected shall or should, received {option.fail_level!r}")
-    return Settings(
-        profile=profile,
-        # The ini key too: this hook runs before pytest-base-url copies it into the option.
-        base_url=option.base_url or config.getini("base_url") or None,
-        fail_level=fail_level,
-        fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),
-        race_clients=_count("--race-clients", option.race_clients, 10, 2, 500),
-        keep_resources=option.keep_resources,
-        reports_dir=Path(config.invocation_params.dir, option.reports_dir or "reports"),
-        only_requirements=tuple(option.only_requirement or ()),
-    )
-
-
-def _count(flag: str, value: str | None, default: int, low: int, high: int) -> int:
-    """Read a whole-number option within bounds."""
-    if value is None:
-        return default
-    if not value.strip().isdigit() or not low <= int(value) <= high:
-        raise ProfileError(f"{flag}: expected a whole number from {low} to {high}, received {value!r}")
-    return int(value)
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand an xdist worker the run's target: one server, one marker, one set of credentials."""
+    target = node.config.stash.get(TARGET, None)
+    if target is not None:
+        node.workerinput[WORKER_INPUT] = target.to_worker()
 
 
 def _is_scenario_run(config: pytest.Config) -> bool:
@@ -134,75 +91,53 @@ def _is_scenario_run(config: pytest.Config) -> bool:
     return False
 
 
-def _default_report_paths(config: pytest.Config, reports_dir: Path) -> None:
-    """Write report.html and junit.xml into the reports folder unless the user named other paths."""
-    if getattr(config.option, "htmlpath", "missing") is None:
-        config.option.htmlpath = str(reports_dir / "report.html")
-        config.option.self_contained_html = True
-    if config.option.xmlpath is None:
-        config.option.xmlpath = str(reports_dir / "junit.xml")
-
-
-def _probe_or_exit(settings: Settings) -> None:
-    """Make sure the base URL is a FHIR endpoint before any test runs; else exit 4 with one line."""
-    client = FhirClient(settings.base_url or "", settings.profile.headers, timeout=10.0)
-    try:
-        probe(client)
-    except EndpointError as error:
-        raise pytest.UsageError(f"fhir-create-conformance: {error}") from None
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="session")
-def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Return the server under test's base URL, starting the embedded reference server when none is given."""
-    settings = request.config.stash[SETTINGS]
-    if settings.base_url:
-        yield settings.base_url
-        return
-    server, profile = start_embedded(settings.profile)
-    request.config.stash[EMBEDDED_PROFILE] = profile
-    try:
-        yield server.url
-    finally:
-        server.stop()
+def base_url(request: pytest.FixtureRequest) -> str:
+    """Return the base URL of the server under test (the embedded reference server when none is given)."""
+    return request.config.stash[TARGET].base_url
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _verify_url() -> None:
-    """Replace pytest-base-url's autouse check, which would start the embedded server in every run.
-
-    The suite probes the base URL itself, once, before collection (see pytest_configure).
-    """
+    """Replace pytest-base-url's autouse check: the suite probes the base URL itself, once, before collection."""
 
 
 @pytest.fixture(scope="session")
-def suite(request: pytest.FixtureRequest, base_url: str) -> Iterator[Suite]:
-    """Return the session's Suite; at the end, delete what the run created and note what was left."""
-    settings = request.config.stash[SETTINGS]
-    profile = request.config.stash.get(EMBEDDED_PROFILE, settings.profile)
-    try:
-        session = Suite(settings, profile, base_url)
-    except EndpointError as error:
-        pytest.exit(f"fhir-create-conformance: {error}", returncode=4)
+def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
+    """Return this process's Suite; at the end, hand what it created to the controller's cleanup."""
+    config = request.config
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    session = Suite(config.stash[SETTINGS], config.stash[TARGET], f"{worker}-" if worker else "")
+    config.stash[SUITE] = session
+    if REPORTER in config.stash:
+        config.stash[REPORTER].local_created = session.run.created
     yield session
-    leftovers = session.close()
-    workeroutput = getattr(request.config, "workeroutput", None)
+    workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput["leftovers"] = leftovers
-    elif RESULTS in request.config.stash:
-        request.config.stash[RESULTS].leftovers.extend(leftovers)
+        workeroutput["created"] = [list(pair) for pair in session.run.created]
+    session.close()
 
 
 @pytest.fixture
 def created(request: pytest.FixtureRequest, suite: Suite) -> Created:
     """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
     resource_type, how = request.param
+    _skip_unsupported(suite, resource_type)
+    return suite.created(resource_type, how)
+
+
+@pytest.fixture
+def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
+    """Return every create of one type (the case's indirect parameter), one per way of sending it."""
+    _skip_unsupported(suite, request.param)
+    return suite.creates_of(request.param)
+
+
+def _skip_unsupported(suite: Suite, resource_type: str) -> None:
+    """Skip a case whose type the server's CapabilityStatement does not create."""
     reason = suite.unsupported(resource_type)
     if reason:
         pytest.skip(reason)
-    return suite.created(resource_type, how, request.node.nodeid)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -220,66 +155,124 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [i for i in marker.args if i not in catalogue]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} cites unknown requirement ids: {', '.join(unknown)}")
-        item.user_properties += [
-            ("requirements", " ".join(marker.args)),
-            ("description", marker.kwargs.get("description", "")),
-        ]
+        item.user_properties += [("requirements", " ".join(marker.args)), ("description", marker.kwargs["description"])]
         reason = catalogue[marker.args[0]].not_applicable(claims)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
-        wanted = not settings.only_requirements or set(settings.only_requirements) & set(marker.args)
+        wanted = not settings.only_requirements or marker.args[0] in settings.only_requirements
         (selected if wanted else deselected).append(item)
+    _note_unverified(config, settings, [i.get_closest_marker(MARKER) for i in items])
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
 
 
+def _note_unverified(config: pytest.Config, settings: Settings, markers: list[pytest.Mark | None]) -> None:
+    """Say which --only-requirement ids no case verifies yet."""
+    verified = {marker.args[0] for marker in markers if marker is not None}
+    catalogue = requirements.load()
+    for requirement_id in settings.only_requirements:
+        if requirement_id not in verified and REPORTER in config.stash:
+            reason = catalogue[requirement_id].not_tested or "no scenario yet"
+            config.stash[REPORTER].results.notices.append(
+                f"NOT VERIFIED: --only-requirement {requirement_id}: no case verifies it ({reason})"
+            )
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def pytest_runtest_makereport_fast(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """Report a conformance failure without a traceback: its message and curl tell it (and cost nothing)."""
+    if call.excinfo is None or not isinstance(call.excinfo.value, ConformanceFailure):
+        return None
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        keywords=dict.fromkeys(item.keywords, 1),
+        outcome="failed",
+        longrepr=str(call.excinfo.value),
+        when=call.when,
+        duration=call.duration,
+        start=call.start,
+        stop=call.stop,
+        user_properties=item.user_properties,
+    )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    """Grade a case's failure by its requirement's level, and attach the case's exchanges for report.html."""
+    """Grade a case by its requirement's level; keep secrets out of its report; attach its exchanges."""
     report: pytest.TestReport = yield
     marker = item.get_closest_marker(MARKER)
     if marker is None:
         return report
-    settings = item.config.stash[SETTINGS]
-    error = call.excinfo.value if call.excinfo else None
-    if isinstance(error, ConformanceFailure):
-        requirement = error.requirement or marker.args[0]
-        level = requirements.load().level(requirement, settings.profile.levels)
-        verdict = grade(level, settings.fail_level)
-        # A new list: pytest shares item.user_properties with every phase's report.
-        report.user_properties = [
-            *report.user_properties,
-            ("verdict", verdict),
-            ("failed_requirement", requirement),
-            ("level", level.name),
-            ("message", error.summary),
-        ]
-        report.longrepr = f"[{level.name} {requirement}] {marker.kwargs.get('description', '')}\n{error}"
-        if verdict == "warning":
-            report.outcome = "passed"
-    elif isinstance(error, (BaselineRefused, TransportFailure)):
-        report.longrepr = str(error)
+    if call.when == "call":
+        _grade(item, call, report, marker)
+    _scrub(report)
     if call.when == "call" or report.outcome != "passed":
         _attach_html(item, report, marker)
     return report
 
 
+def _grade(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, marker: pytest.Mark) -> None:
+    """Turn the call's outcome into a verdict, its properties, its pytest outcome and its text."""
+    settings = item.config.stash[SETTINGS]
+    if report.skipped:
+        _add_properties(item, report, [("verdict", "skipped")])
+    else:
+        error = call.excinfo.value if call.excinfo else None
+        verdict = grade(marker.args, error, settings.profile.levels, settings.fail_level)
+        _add_properties(item, report, verdict.properties())
+        if isinstance(error, ConformanceFailure):
+            heading = f"[{verdict.level.name} {verdict.requirement}] {marker.kwargs['description']}"
+            # The verdict's message, then the reproducer of the exchange that showed it.
+            report.longrepr = f"{heading}\n{verdict.message}{str(error).removeprefix(error.summary)}"
+            item.add_report_section("call", "stdout", f"{verdict.verdict.upper()}: {verdict.message}")
+        report.outcome = "failed" if verdict.gate else "passed"
+    suite = item.config.stash.get(SUITE, None)
+    stop = suite.stop_reason() if suite is not None else None
+    if stop is not None:
+        report.fhir_stop = list(stop)  # type: ignore[attr-defined]
+        item.session.shouldfail = f"fhir-create-conformance: {stop[1]}"
+
+
+def _add_properties(item: pytest.Item, report: pytest.TestReport, properties: list[tuple[str, str]]) -> None:
+    """Give the call report its verdict, and the item too: pytest's junit.xml reads the teardown report's."""
+    report.user_properties = [*report.user_properties, *properties]
+    item.user_properties.extend(properties)
+
+
+def _scrub(report: pytest.TestReport) -> None:
+    """Remove every secret from a report's failure text and captured output."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        scrubbed = SECRETS.scrub(text)
+        if scrubbed != text:
+            report.longrepr = scrubbed
+    report.sections = [(title, SECRETS.scrub(content)) for title, content in report.sections]
+
+
 def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Mark) -> None:
     """Add the case's requirements and HTTP transcripts to the report.html row."""
-    html_plugin = item.config.pluginmanager.getplugin("html")
-    if html_plugin is None:
+    if item.config.pluginmanager.getplugin("html") is None:
         return
     from pytest_html import extras
 
     funcargs = getattr(item, "funcargs", {})
-    exchanges = [e for value in funcargs.values() if isinstance(value, Created) for e in value.exchanges]
-    extra = html_extra(marker.kwargs.get("description", ""), marker.args, requirements.load(), exchanges)
+    subjects = [v for value in funcargs.values() for v in (value if isinstance(value, list) else [value])]
+    exchanges = [e for subject in subjects if isinstance(subject, Created) for e in subject.exchanges]
+    extra = htmlreport.case_extra(marker.kwargs["description"], marker.args, requirements.load(), exchanges)
     report.extras = [*getattr(report, "extras", []), extras.html(extra)]  # type: ignore[attr-defined]
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
-    """Show a SHOULD-level failure below the fail level as a warning: W / WARNED."""
-    if report.when == "call" and ("verdict", "warning") in report.user_properties:
+    """Show the suite's own verdicts: W / WARNED, B / BLOCKED, and E / ERROR for a fault of the suite."""
+    if report.when != "call":
+        return None
+    verdict = dict(report.user_properties).get("verdict")
+    if verdict == "warned":
         return "warned", "W", ("WARNED", {"yellow": True})
+    if verdict == "blocked":
+        return "blocked", "B", ("BLOCKED", {"red": report.failed, "yellow": report.passed})
+    if verdict == "error":
+        return "error", "E", ("ERROR", {"red": True})
     return None

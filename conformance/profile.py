@@ -88,6 +88,7 @@ class Settings:
     profile: ServerProfile
     base_url: str | None = None
     fail_level: str = "shall"
+    timeout: float = 30.0
     fuzz_examples: int = 25
     race_clients: int = 10
     keep_resources: bool = False

@@ -1,30 +1,24 @@
-"""The results model, built from pytest reports, and what is rendered from it: results.json, HTML, terminal."""
+"""The results model, folded from pytest reports: every output (terminal, HTML, JUnit, results.json) is
+rendered from it, so they all tell one story."""
 
 from __future__ import annotations
 
-import html
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import requirements
-from conformance.client import Exchange
-from conformance.profile import Settings
+from conformance.grading import STRENGTH, VERIFIED, strongest
 from conformance.requirements import Catalogue, Level
 
-SCHEMA_VERSION = 1
-# Verdicts, strongest last: a case's verdict is the strongest its phases reached.
-VERDICTS = ("passed", "skipped", "warning", "failed", "error")
-
-
-def grade(level: Level, fail_level: str) -> str:
-    """Return a failed check's verdict: failed at or above the fail level, else a warning."""
-    return "failed" if level >= Level[fail_level.upper()] else "warning"
+SCHEMA_VERSION = 2
+# The verdicts every output counts, in the order they are shown.
+COUNTED = ("passed", "failed", "warned", "blocked", "skipped", "error")
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2
 
 
 @dataclass
@@ -34,20 +28,29 @@ class CaseResult:
     nodeid: str
     description: str
     requirements: list[str]
-    verdict: str = "passed"
-    requirement: str | None = None  # the one the verdict is about, when it is not a pass
+    verdict: str = "skipped"
     level: str | None = None
     message: str = ""
+    blocked_by: str | None = None
     duration: float = 0.0
+
+    @property
+    def requirement(self) -> str:
+        """Return the requirement the case verifies."""
+        return self.requirements[0]
 
 
 @dataclass
 class Results:
-    """Every case's verdict in a run, and what the run left on the server."""
+    """Every case's verdict in a run, how the run ended, and what it left on the server."""
 
     target: dict[str, Any]
     cases: dict[str, CaseResult] = field(default_factory=dict)
     leftovers: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the run ended early (Ctrl-C, a silent server, refused credentials)
+    exit_code: int | None = None
 
     def add(self, report: pytest.TestReport) -> None:
         """Fold one phase report of a scenario case into its result."""
@@ -57,147 +60,103 @@ class Results:
             CaseResult(report.nodeid, str(props.get("description", "")), str(props.get("requirements", "")).split()),
         )
         result.duration += report.duration
-        verdict = _verdict(report, props)
-        if VERDICTS.index(verdict) > VERDICTS.index(result.verdict):
-            result.verdict = verdict
-            result.requirement = str(props.get("failed_requirement") or result.requirements[0])
-            result.level = str(props.get("level", "")) or None
-            result.message = str(props.get("message", "")) or _one_line(report)
+        verdict = phase_verdict(report, props)
+        weaker = result.verdict != "skipped" and STRENGTH.index(verdict or "skipped") <= STRENGTH.index(result.verdict)
+        if verdict is None or weaker:
+            return
+        result.verdict = verdict
+        result.level = str(props.get("level") or "") or None
+        result.blocked_by = str(props.get("blocked_by") or "") or None
+        result.message = str(props.get("message") or "") or _one_line(report)
 
-    def counts(self) -> Counter[str]:
-        """Count the cases by verdict."""
-        return Counter(case.verdict for case in self.cases.values())
+    def counts(self) -> dict[str, int]:
+        """Count the cases by verdict (every verdict, zeros included)."""
+        found = Counter(case.verdict for case in self.cases.values())
+        return {verdict: found[verdict] for verdict in COUNTED}
 
-    def by_requirement(self, catalogue: Catalogue) -> list[dict[str, Any]]:
+    def verified_nothing(self) -> bool:
+        """Tell whether cases ran but none said anything about the server (all skipped, blocked or errored)."""
+        return bool(self.cases) and not any(c.verdict in VERIFIED for c in self.cases.values())
+
+    def verdict(self) -> str:
+        """Return the run's overall verdict."""
+        if self.stopped:
+            return "INTERRUPTED"
+        if self.exit_code != EXIT_OK:
+            return "FAIL"
+        counts = self.counts()
+        return "PASS WITH WARNINGS" if counts["warned"] or counts["blocked"] else "PASS"
+
+    def by_requirement(self, catalogue: Catalogue, levels: Mapping[str, str]) -> list[dict[str, Any]]:
         """Return one entry per catalogue row: its verdict over the cases that verify it, and which cases."""
+        verifying: dict[str, list[CaseResult]] = {}
+        for case in self.cases.values():
+            verifying.setdefault(case.requirement, []).append(case)
         entries = []
-        for requirement in catalogue.values():
-            cases = [c for c in self.cases.values() if requirement.id == (c.requirement or c.requirements[0])]
-            verdicts = {c.verdict for c in cases}
-            verdict = max(verdicts, key=VERDICTS.index) if verdicts else "not-run"
-            entries.append(
-                {
-                    **{k: str(v.name if isinstance(v, Level) else v) for k, v in asdict(requirement).items()},
-                    "verdict": "not-tested" if requirement.not_tested and not cases else verdict,
-                    "cases": sorted(c.nodeid for c in cases),
-                }
-            )
+        for row in catalogue.values():
+            cases = verifying.get(row.id, [])
+            untested = "not-tested" if row.not_tested else "not-run"
+            verdict = strongest([c.verdict for c in cases]) if cases else untested
+            first = next((c for c in cases if c.verdict == verdict), None)
+            entry = {k: (v.name if isinstance(v, Level) else v) for k, v in asdict(row).items()}
+            entry.update(level=catalogue.level(row.id, levels).name, verdict=verdict)
+            entry.update(cases=[c.nodeid for c in cases], first_case=first.nodeid if first else "")
+            entry.update(first_message=first.message if first else "")
+            entries.append(entry)
         return entries
 
-    def write_json(self, path: Path, catalogue: Catalogue) -> None:
-        """Write results.json: the target, counts, one entry per requirement and per case, leftovers."""
+    def write_json(self, path: Path, catalogue: Catalogue, levels: Mapping[str, str]) -> None:
+        """Write results.json: the target, how the run ended, counts, each requirement and case, leftovers."""
         document = {
             "schema_version": SCHEMA_VERSION,
             "target": self.target,
-            "counts": dict(self.counts()),
-            "requirements": self.by_requirement(catalogue),
-            "cases": [asdict(c) for c in self.cases.values()],
+            "verdict": self.verdict(),
+            "exit_code": self.exit_code,
+            "stopped": self.stopped,
+            "counts": self.counts(),
+            "requirements": self.by_requirement(catalogue, levels),
+            "cases": [{**asdict(c), "requirement": c.requirement} for c in self.cases.values()],
             "leftovers": self.leftovers,
+            "kept": self.kept,
+            "notices": self.notices,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
-    def terminal_lines(self) -> list[str]:
-        """Return the lines of the run's summary: warnings, leftovers, and nothing-verified."""
+    def summary_lines(self, catalogue: Catalogue, levels: Mapping[str, str]) -> list[str]:
+        """Return the run's summary: each requirement not passed, notices, leftovers, and the verdict."""
+        shown = ("error", "failed", "blocked", "warned")
+        entries = [e for e in self.by_requirement(catalogue, levels) if e["verdict"] in shown]
+        entries.sort(key=lambda e: shown.index(e["verdict"]))
         lines = [
-            f"WARNING [{c.level} {c.requirement}] {c.nodeid}: {c.message}"
-            for c in self.cases.values()
-            if c.verdict == "warning"
+            f"{e['verdict'].upper():<7} [{e['level']} {e['id']}] {len(e['cases'])} case(s), "
+            f"e.g. {e['first_case'].rpartition('::')[2]}: {e['first_message']}"
+            for e in entries
         ]
+        lines += self.notices
         lines += [f"LEFT ON THE SERVER: {leftover}" for leftover in self.leftovers]
+        lines += [f"KEPT: {kept}" for kept in self.kept]
+        if self.verified_nothing():
+            lines.append("NOTHING VERIFIED: every case was skipped, blocked or errored, so the run does not pass")
+        if self.stopped:
+            lines.append(f"STOPPED: {self.stopped}")
+        counts = ", ".join(f"{n} {verdict}" for verdict, n in self.counts().items())
+        lines.append(f"VERDICT: {self.verdict()} (exit {self.exit_code}): {counts}")
         return lines
 
-    def verified_nothing(self) -> bool:
-        """Tell whether cases ran but none checked anything (all skipped, errored or deselected)."""
-        counts = self.counts()
-        return bool(self.cases) and not (counts["passed"] or counts["failed"] or counts["warning"])
 
-
-def _verdict(report: pytest.TestReport, props: Mapping[str, object]) -> str:
-    """Return the verdict one phase report gives its case."""
+def phase_verdict(report: pytest.TestReport, props: Mapping[str, object]) -> str | None:
+    """Return the verdict one phase report gives its case (None: it says nothing new)."""
+    if report.when == "call":
+        return str(props.get("verdict") or ("skipped" if report.skipped else "error"))
     if report.skipped:
         return "skipped"
-    if report.failed:
-        return "failed" if report.when == "call" else "error"
-    return str(props.get("verdict", "passed")) if report.when == "call" else "passed"
+    return "error" if report.failed else None
 
 
 def _one_line(report: pytest.TestReport) -> str:
-    """Return the first line of a report's failure text."""
+    """Return the first line of a report's failure or skip text."""
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     text = str(report.longrepr or "")
     return next((line for line in text.splitlines() if line.strip()), "")
-
-
-def html_extra(
-    description: str, requirements: Sequence[str], catalogue: Catalogue, exchanges: Iterable[Exchange]
-) -> str:
-    """Return the HTML shown under a case in report.html: its requirements quoted, then its HTTP exchanges."""
-    rows = []
-    for requirement_id in requirements:
-        row = catalogue[requirement_id]
-        link = f'<a href="{html.escape(row.anchor)}">{html.escape(row.source)}</a>'
-        rows.append(f"<li><b>{row.id}</b> ({row.level.name}, {link}): “{html.escape(row.quote)}”</li>")
-    parts = [f"<p>{html.escape(description)}</p><ul>{''.join(rows)}</ul>"]
-    for number, exchange in enumerate(dict.fromkeys(exchanges), start=1):
-        parts.append(
-            f"<details><summary>HTTP exchange {number}: {html.escape(exchange.method)} "
-            f"{html.escape(exchange.url)} → {exchange.status}</summary>"
-            f"<pre>{html.escape(exchange.transcript())}</pre>"
-            f"<p>Reproduce:</p><pre>{html.escape(exchange.curl())}</pre></details>"
-        )
-    return "\n".join(parts)
-
-
-class Reporter:
-    """Folds scenario reports into the run's Results and renders them; registered for scenario runs only."""
-
-    def __init__(self, settings: Settings, results: Results) -> None:
-        self.settings = settings
-        self.results = results
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Fold each scenario report into the results (on the controller, under xdist too)."""
-        if any(name == "requirements" for name, _ in report.user_properties):
-            self.results.add(report)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: object) -> None:
-        """Collect what an xdist worker could not delete."""
-        self.results.leftovers.extend(getattr(node, "workeroutput", {}).get("leftovers", []))
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Write results.json; a run that verified nothing does not pass."""
-        self.results.write_json(self.settings.reports_dir / "results.json", requirements.load())
-        if exitstatus == 0 and self.results.verified_nothing():
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_report_title(self, report: Any) -> None:
-        """Title report.html with what was tested."""
-        report.title = f"FHIR create conformance: {self.results.target['base_url']} ({self.results.target['profile']})"
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        """Add the requirement, its level and the graded verdict to report.html's table."""
-        cells[2:2] = ["<th>Requirement</th>", "<th>Level</th>", "<th>Verdict</th>"]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        """Fill the added columns from the case's properties (a SHOULD failure shows as WARNING)."""
-        props = dict(report.user_properties)
-        requirement = str(props.get("failed_requirement") or str(props.get("requirements", "")).split(" ")[0])
-        level = props.get("level") or (requirements.load()[requirement].level.name if requirement else "")
-        verdict = str(props.get("verdict") or report.outcome).upper()
-        cells[2:2] = [f"<td>{html.escape(requirement)}</td>", f"<td>{level}</td>", f"<td>{verdict}</td>"]
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print SHOULD-level warnings, leftovers, a verified-nothing notice, and where the reports are."""
-        lines = self.results.terminal_lines()
-        if self.results.verified_nothing():
-            lines.append("NOTHING VERIFIED: every case was skipped or errored, so the run does not pass")
-        terminalreporter.section("fhir-create-conformance")
-        for line in lines:
-            terminalreporter.line(line)
-        terminalreporter.line(f"reports: {self.settings.reports_dir}")

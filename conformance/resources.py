@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import itertools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from conformance.client import Exchange, FhirClient, TransportFailure, parse_location
+from conformance.client import Exchange, FhirClient, parse_location
 
 # The suite's own identifier and tag system: it searches by nothing else (run safety, DESIGN.md).
 MARKER_SYSTEM = "https://example.org/fhir-create-conformance/run"
@@ -43,6 +43,11 @@ def _subject(marker: Marker) -> dict[str, Any]:
     return {"identifier": {"system": MARKER_SYSTEM, "value": f"{marker.code}-subject"}, "display": "Zoë Ångström"}
 
 
+def _score(value: str) -> list[dict[str, Any]]:
+    """Return an extension carrying a decimal whose trailing zero is significant."""
+    return [{"url": "https://example.org/fhir/StructureDefinition/score", "valueDecimal": Decimal(value)}]
+
+
 SAMPLES: Mapping[str, Callable[[Marker], dict[str, Any]]] = {
     "Patient": lambda m: {
         "active": True,
@@ -66,6 +71,7 @@ SAMPLES: Mapping[str, Callable[[Marker], dict[str, Any]]] = {
         "subject": _subject(m),
         "period": {"start": "2026-11-20T09:00:00Z"},
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB", "display": "ambulatory"},
+        "extension": _score("0.50"),
     },
     "Condition": lambda m: {
         "subject": _subject(m),
@@ -74,6 +80,7 @@ SAMPLES: Mapping[str, Callable[[Marker], dict[str, Any]]] = {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
         },
         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]},
+        "extension": _score("3.10"),
     },
     "MedicationRequest": lambda m: {
         "status": "active",
@@ -92,16 +99,18 @@ SAMPLES: Mapping[str, Callable[[Marker], dict[str, Any]]] = {
         "active": True,
         "name": [{"family": "Nakamura", "given": ["Hana"], "prefix": ["Dr."]}],
         "qualification": [{"code": {"text": "MD"}}],
+        "extension": _score("12.000"),
     },
     "Organization": lambda m: {
         "active": True,
         "name": "Ærø Community Clinic",
         "telecom": [{"system": "email", "value": "front-desk@example.org"}],
+        "extension": _score("250.00"),
     },
 }
 
 
-def sample(resource_type: str, marker: Marker, serial: int) -> dict[str, Any]:
+def sample(resource_type: str, marker: Marker, serial: str) -> dict[str, Any]:
     """Return a valid R4 resource of the type, marked with the run's tag and a unique identifier."""
     body = SAMPLES[resource_type](marker)
     identifier = {"system": MARKER_SYSTEM, "value": f"{marker.code}-{serial}"}
@@ -145,19 +154,18 @@ REQUESTS = {
 
 
 class Run:
-    """What one run made: it marks every resource, remembers each create, and deletes them at the end."""
+    """What one process made: it marks every resource and remembers each create's id for the cleanup."""
 
-    def __init__(self, client: FhirClient, marker: Marker) -> None:
+    def __init__(self, client: FhirClient, marker: Marker, origin: str = "") -> None:
         self.client = client
         self.marker = marker
+        self.origin = origin  # a prefix for identifier values, unique per process (the xdist worker id)
         self.created: dict[tuple[str, str], None] = {}  # (type, id), in creation order
-        self.types: set[str] = set()
         self._serial = itertools.count(1)
 
     def create(self, resource_type: str, request: Request) -> tuple[dict[str, Any], Exchange]:
         """Create a fresh marked sample of the type, sent as the request says; return what was sent and the exchange."""
-        sent = request.prepare(sample(resource_type, self.marker, next(self._serial)))
-        self.types.add(resource_type)
+        sent = request.prepare(sample(resource_type, self.marker, f"{self.origin}{next(self._serial)}"))
         exchange = self.client.create(copy.deepcopy(sent), headers=request.headers)
         self.remember(resource_type, exchange)
         return sent, exchange
@@ -171,35 +179,33 @@ class Run:
         if parts is not None and parts.type == resource_type:
             self.created[(resource_type, parts.id)] = None
 
-    def cleanup(self) -> list[str]:
-        """Delete what the run created, found by id and by the run's tag; return what could not be deleted."""
-        leftovers = []
-        for resource_type in sorted(self.types):
-            found = self._search_marked(resource_type)
-            for resource_id in found:
-                self.created[(resource_type, resource_id)] = None
-        for resource_type, resource_id in self.created:
-            problem = self._delete(resource_type, resource_id)
-            if problem:
-                leftovers.append(f"{resource_type}/{resource_id} ({problem})")
-        return leftovers
 
-    def _search_marked(self, resource_type: str) -> list[str]:
-        """Return the ids of this run's resources of a type, searching by the run's tag only."""
-        try:
-            bundle = self.client.search(resource_type, {**self.marker.search, "_count": "1000"}).resource
-        except TransportFailure:
-            return []
-        entries = (bundle or {}).get("entry", [])
-        resources = (entry.get("resource") or {} for entry in entries)
-        # A server that ignores _tag answers with everyone's resources: delete only those carrying the marker.
-        return [r["id"] for r in resources if r.get("resourceType") == resource_type and self.marker.marks(r)]
+def cleanup(client: FhirClient, marker: Marker, known: Iterable[tuple[str, str]]) -> list[str]:
+    """Delete what the run created, found by id and by the run's tag; return what could not be deleted."""
+    targets = dict.fromkeys(known)
+    for resource_type in TYPES:
+        targets.update(dict.fromkeys((resource_type, i) for i in _search_marked(client, marker, resource_type)))
+    leftovers = []
+    for resource_type, resource_id in targets:
+        problem = _delete(client, resource_type, resource_id)
+        if problem:
+            leftovers.append(f"{resource_type}/{resource_id} ({problem})")
+    return leftovers
 
-    def _delete(self, resource_type: str, resource_id: str) -> str | None:
-        """Delete one resource; return why it could not be deleted, or None."""
-        try:
-            exchange = self.client.delete(resource_type, resource_id)
-        except TransportFailure as error:
-            return str(error)
-        # R4 http.html#delete: 200/202/204 on success; 404/410 mean it is already gone.
-        return None if exchange.status in (200, 202, 204, 404, 410) else f"DELETE answered {exchange.status}"
+
+def _search_marked(client: FhirClient, marker: Marker, resource_type: str) -> list[str]:
+    """Return the ids of the run's resources of a type, searching by the run's tag only."""
+    bundle = client.search(resource_type, {**marker.search, "_count": "1000"}).resource
+    entries = (bundle or {}).get("entry", [])
+    resources = (entry.get("resource") or {} for entry in entries)
+    # A server that ignores _tag answers with everyone's resources: delete only those carrying the marker.
+    return [r["id"] for r in resources if r.get("resourceType") == resource_type and marker.marks(r)]
+
+
+def _delete(client: FhirClient, resource_type: str, resource_id: str) -> str | None:
+    """Delete one resource; return why it could not be deleted, or None."""
+    exchange = client.delete(resource_type, resource_id)
+    # R4 http.html#delete: 200/202/204 on success; 404/410 mean it is already gone.
+    if exchange.status in (200, 202, 204, 404, 410):
+        return None
+    return f"DELETE answered {exchange.status}" if exchange.answered else exchange.error

@@ -1,5 +1,6 @@
 """A valid resource is created: 201, a Location naming it, ETag and Last-Modified agreeing with meta,
-server-assigned id and meta, and the resource returned as sent (FHIR R4 http.html#create, #versioning)."""
+server-assigned id and meta, and the resource returned as sent (FHIR R4 http.html#create, #versioning).
+Every way the suite sends a create (plain, with a client id or meta, each Prefer form) meets these rules."""
 
 from __future__ import annotations
 
@@ -8,72 +9,91 @@ import pytest
 from conformance import checks
 from conformance.cases import Case, table
 from conformance.client import FHIR_JSON
-from conformance.created import Created
-from conformance.resources import CLIENT_META, TYPES
+from conformance.created import CONTENT_TYPE, ID, LAST_UPDATED, LOCATION, READABLE, VERSION_ID, Created
+from conformance.resources import CLIENT_META, REQUESTS, TYPES
+
+ALL = tuple(REQUESTS)
+WITH_BODY = ("plain", "client-id", "client-meta", "prefer-representation")  # a body, if any, is the resource
+NOT_MINIMAL = (*WITH_BODY, "prefer-outcome")
+NO_PREFER = ("plain", "client-id", "client-meta")
+RESOURCE = (LOCATION, READABLE)  # the created resource: the response body, or else what the Location reads
+
+
+def content_type(c: Created) -> None:
+    """A response body comes as application/fhir+json and parses as FHIR JSON."""
+    if not c.response.response_body.strip():
+        checks.not_applicable("the response has no body")
+    checks.media_type(c.response, FHIR_JSON)
+    _ = c.body
 
 
 def location_form(c: Created) -> None:
-    """The Location is [base]/[type]/[id]/_history/[vid]; an unversioned server may leave out the history."""
-    checks.equal("Location type", c.type, c.location_parts.type, c.exchange, "create.location.form")
-    if c.versioned and c.location_parts.version is None:
-        checks.fail("Location [base]/[type]/[id]/_history/[vid]", repr(c.location), c.exchange, "create.location.form")
+    """The Location is [base]/[type]/[id]/_history/[vid] on the server's own base."""
+    checks.location_form(c.response, c.location, c.client.url(c.location), c.bases, c.type)
 
 
 def location_id(c: Created) -> None:
     """The Location names the id of the created resource."""
-    checks.equal("Location id", c.id, c.location_parts.id, c.exchange, "create.location.id")
+    parts = c.location_parts or checks.fail("a Location naming [type]/[id]", repr(c.location), c.response)
+    checks.equal("Location id", c.id, parts.id, c.response)
 
 
 def location_version(c: Created) -> None:
-    """The Location names the version in meta.versionId."""
-    location_form(c)
-    if c.versioned:
-        checks.equal("Location version", c.version_id, c.location_parts.version, c.exchange, "create.location.version")
+    """The Location of a versioned resource names meta.versionId in /_history/[vid]."""
+    version = c.version_id
+    parts = c.location_parts
+    if parts is None or parts.version is None:
+        checks.fail(f"a Location ending /_history/{version}", repr(c.location), c.response)
+    checks.equal("Location version", version, parts.version, c.response)
 
 
 def location_readable(c: Created) -> None:
-    """A GET of the Location, as sent, returns the created resource."""
-    location_id(c)
-    location_version(c)
+    """A GET of the Location, as sent, returns the created resource (that id, that version)."""
     read = c.read_location
     checks.status(read, 200)
-    checks.equal("resource read at the Location with id", c.id, (read.resource or {}).get("id"), read)
+    resource = checks.resource_type(read, c.type)
+    parts = c.location_parts
+    body = c.body or {}
+    expected_id = parts.id if parts else body.get("id")
+    checks.equal("id of the resource read at the Location", expected_id, resource.get("id"), read)
+    if parts and parts.version:
+        version = (resource.get("meta") or {}).get("versionId")
+        checks.equal("versionId of the resource read at the Location", parts.version, version, read)
 
 
 def etag_version(c: Created) -> None:
     """An ETag, if sent, carries meta.versionId."""
     etag = c.etag or checks.not_applicable("no ETag sent: nothing to compare (see etag-present)")
-    checks.equal("ETag version", c.version_id, checks.etag_version(etag), c.exchange)
+    checks.equal("ETag version", c.version_id, checks.etag_version(etag), c.response)
 
 
 def etag_weak(c: Created) -> None:
     """An ETag, if sent, is weak: W/"vid"."""
-    checks.weak_etag(c.exchange, c.etag or checks.not_applicable("no ETag sent (see etag-present)"))
+    checks.weak_etag(c.response, c.etag or checks.not_applicable("no ETag sent (see etag-present)"))
 
 
 def last_modified_present(c: Created) -> None:
     """A Last-Modified header carries an HTTP-date."""
-    checks.http_date(c.exchange, "Last-Modified", checks.header(c.exchange, "Last-Modified"))
+    checks.http_date(c.response, "Last-Modified", checks.header(c.response, "Last-Modified"))
 
 
 def last_modified_matches(c: Created) -> None:
     """Last-Modified, if sent, is meta.lastUpdated to the second."""
-    value = c.exchange.header("last-modified") or checks.not_applicable("no Last-Modified sent")
-    sent = checks.http_date(c.exchange, "Last-Modified", value)
-    checks.same_second(c.exchange, "Last-Modified of meta.lastUpdated", c.last_updated, sent)
-
-
-def content_type(c: Created) -> None:
-    """A response body comes as application/fhir+json."""
-    if not c.exchange.response_body.strip():
-        checks.not_applicable("the response has no body")
-    checks.media_type(c.exchange, FHIR_JSON)
+    value = c.response.header("last-modified") or checks.not_applicable("no Last-Modified sent")
+    sent = checks.http_date(c.response, "Last-Modified", value)
+    checks.same_second(c.response, "Last-Modified of meta.lastUpdated", c.last_updated, sent)
 
 
 def response_round_trip(c: Created) -> None:
     """The response body is what was sent, plus id and meta."""
     body = c.body or checks.not_applicable("the server sent no resource body (its choice without Prefer)")
-    checks.same_content(c.exchange, c.sent, body, c.tenant_system)
+    checks.same_content(c.response, c.sent, body, c.tenant_system)
+
+
+def response_decimals(c: Created) -> None:
+    """Every decimal in the response body is written as it was sent."""
+    body = c.body or checks.not_applicable("the server sent no resource body (its choice without Prefer)")
+    checks.decimal_precision(c.response, c.sent, body, c.type)
 
 
 def read_round_trip(c: Created) -> None:
@@ -82,137 +102,186 @@ def read_round_trip(c: Created) -> None:
     checks.same_content(c.read, c.sent, c.read.resource or {}, c.tenant_system)
 
 
+def read_decimals(c: Created) -> None:
+    """Every decimal in a read is written as it was sent."""
+    checks.status(c.read, 200, requirement="create.read.round-trip")
+    checks.decimal_precision(c.read, c.sent, c.read.resource or {}, c.type)
+
+
 def default_body(c: Created) -> None:
     """Without Prefer, the body is the resource or nothing, never an OperationOutcome."""
-    if c.exchange.resource is not None and c.exchange.resource["resourceType"] == "OperationOutcome":
-        checks.fail(f"the created {c.type} or no body", "an OperationOutcome", c.exchange)
+    resource = c.response.resource
+    if resource is not None and resource["resourceType"] == "OperationOutcome":
+        checks.fail(f"the created {c.type} or no body", "an OperationOutcome", c.response)
 
 
 def client_id_ignored(c: Created) -> None:
     """The server ignores an id the client put in the POST body."""
-    checks.success(c.exchange)
-    checks.differ(f"{c.type}.id", c.sent["id"], c.id, c.exchange)
+    checks.differ(f"{c.type}.id", c.sent["id"], c.id, c.response)
 
 
 def client_meta_ignored(c: Created) -> None:
     """The server ignores the client's meta.versionId and meta.lastUpdated."""
-    checks.success(c.exchange)
-    checks.differ(f"{c.type}.meta.lastUpdated", CLIENT_META["lastUpdated"], c.meta.get("lastUpdated"), c.exchange)
+    checks.differ(f"{c.type}.meta.lastUpdated", CLIENT_META["lastUpdated"], c.meta.get("lastUpdated"), c.response)
     if c.versioned:
-        checks.differ(f"{c.type}.meta.versionId", CLIENT_META["versionId"], c.version_id, c.exchange)
+        checks.differ(f"{c.type}.meta.versionId", CLIENT_META["versionId"], c.version_id, c.response)
 
 
-LOCATION = ("create.location.present", "create.location.form")  # preconditions of the Location cases
 CASES = (
     Case(
-        "status-201", "a create answers 201 Created", ("create.status.201",), lambda c: checks.status(c.exchange, 201)
+        "status-201",
+        "a create answers 201 Created",
+        "create.status.201",
+        lambda c: checks.status(c.exchange, 201),
+        requests=ALL,
     ),
-    Case("content-type", "the response body is application/fhir+json", ("create.content-type",), content_type),
     Case(
-        "location-present", "the response carries a Location header", ("create.location.present",), lambda c: c.location
+        "content-type",
+        "a response body is application/fhir+json",
+        "create.content-type",
+        content_type,
+        requests=NOT_MINIMAL,
     ),
+    Case("location-present", "the response carries a Location header", LOCATION, lambda c: c.location, requests=ALL),
     Case(
         "location-form",
-        "the Location reads [base]/[type]/[id]/_history/[vid]",
-        ("create.location.form", "create.location.present"),
+        "the Location reads [base]/[type]/[id]/_history/[vid] on the server's base",
+        "create.location.form",
         location_form,
+        (LOCATION,),
+        ALL,
     ),
     Case(
         "location-id",
         "the Location names the id of the created resource",
-        ("create.location.id", *LOCATION, "create.id.assigned"),
+        "create.location.id",
         location_id,
+        (*RESOURCE, ID),
+        ALL,
     ),
     Case(
         "location-version",
         "the Location names meta.versionId",
-        ("create.location.version", *LOCATION, "create.meta.version-id"),
+        "create.location.version",
         location_version,
+        (*RESOURCE, VERSION_ID),
+        ALL,
     ),
     Case(
         "location-readable",
         "a GET of the Location returns the created resource",
-        (
-            "create.location.readable",
-            *LOCATION,
-            "create.location.id",
-            "create.location.version",
-            "create.id.assigned",
-            "create.meta.version-id",
-        ),
+        READABLE,
         location_readable,
+        (LOCATION, CONTENT_TYPE),
+        ALL,
     ),
-    Case("id-assigned", "the server assigns the resource an id", ("create.id.assigned",), lambda c: c.id),
+    Case("id-assigned", "the server assigns the resource an id", ID, lambda c: c.id, RESOURCE, ALL),
     Case(
         "version-id-assigned",
         "a versioning server sets meta.versionId",
-        ("create.meta.version-id",),
+        VERSION_ID,
         lambda c: c.version_id,
+        RESOURCE,
+        ALL,
     ),
     Case(
         "last-updated-assigned",
         "the server sets meta.lastUpdated to an instant",
-        ("create.meta.last-updated",),
+        LAST_UPDATED,
         lambda c: c.last_updated,
+        RESOURCE,
+        ALL,
     ),
     Case(
         "etag-present",
         "the response carries an ETag",
-        ("create.etag.present",),
-        lambda c: checks.header(c.exchange, "ETag"),
+        "create.etag.present",
+        lambda c: checks.header(c.response, "ETag"),
+        requests=ALL,
     ),
     Case(
         "etag-version",
         "the ETag carries meta.versionId",
-        ("create.etag.version", "create.meta.version-id"),
+        "create.etag.version",
         etag_version,
+        (*RESOURCE, VERSION_ID),
+        ALL,
     ),
-    Case("etag-weak", 'the ETag is weak: W/"versionId"', ("create.etag.weak",), etag_weak),
+    Case("etag-weak", 'the ETag is weak: W/"versionId"', "create.etag.weak", etag_weak, requests=ALL),
     Case(
         "last-modified-present",
         "the response carries Last-Modified as an HTTP-date",
-        ("create.last-modified.present",),
+        "create.last-modified.present",
         last_modified_present,
+        requests=ALL,
     ),
     Case(
         "last-modified-matches",
         "Last-Modified is meta.lastUpdated to the second",
-        ("create.last-modified.matches", "create.meta.last-updated"),
+        "create.last-modified.matches",
         last_modified_matches,
+        (*RESOURCE, LAST_UPDATED),
+        ALL,
     ),
     Case(
         "response-round-trip",
         "the response body is what was sent plus id and meta",
-        ("create.response.round-trip",),
+        "create.response.round-trip",
         response_round_trip,
+        (CONTENT_TYPE,),
+        WITH_BODY,
+    ),
+    Case(
+        "response-decimals",
+        "decimals in the response body keep the precision sent",
+        "create.decimal.precision",
+        response_decimals,
+        (CONTENT_TYPE,),
+        WITH_BODY,
     ),
     Case(
         "read-round-trip",
         "a read returns what was sent plus id and meta",
-        ("create.read.round-trip", "create.id.assigned"),
+        "create.read.round-trip",
         read_round_trip,
+        (*RESOURCE, ID),
+        ALL,
     ),
     Case(
-        "default-body", "without Prefer the body is the resource or nothing", ("create.prefer.default",), default_body
+        "read-decimals",
+        "decimals in a read keep the precision sent",
+        "create.decimal.precision",
+        read_decimals,
+        (*RESOURCE, ID, "create.read.round-trip"),
+        ALL,
+    ),
+    Case(
+        "default-body",
+        "without Prefer the body is the resource or nothing",
+        "create.prefer.default",
+        default_body,
+        requests=NO_PREFER,
     ),
     Case(
         "client-id-ignored",
         "the server ignores an id sent in the POST body",
-        ("create.id.client-ignored", "create.id.assigned"),
+        "create.id.client-ignored",
         client_id_ignored,
-        request="client-id",
+        (*RESOURCE, ID),
+        ("client-id",),
     ),
     Case(
         "client-meta-ignored",
         "the server ignores a meta.versionId and meta.lastUpdated sent by the client",
-        ("create.meta.client-ignored", "create.meta.version-id", "create.meta.last-updated"),
+        "create.meta.client-ignored",
         client_meta_ignored,
-        request="client-meta",
+        (*RESOURCE, VERSION_ID, LAST_UPDATED),
+        ("client-meta",),
     ),
 )
 
 
 @pytest.mark.parametrize(("created", "case"), table(CASES, TYPES), indirect=["created"])
 def test_create(created: Created, case: Case) -> None:
-    """Each case checks one requirement of the create interaction on one resource type."""
+    """Each case checks one requirement of the create interaction on one resource type and way of sending it."""
     case.check(created)

@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from conformance import checks, fhirjson
 from conformance.checks import ConformanceFailure
 from conformance.client import Exchange, FhirClient, parse_location
+from conformance.secrets import SECRETS
+
+SECRETS.add_headers([("X-Tenant", "t-1-key")])
 
 
 def exchange(status: int = 201, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> Exchange:
@@ -20,12 +23,11 @@ def exchange(status: int = 201, headers: tuple[tuple[str, str], ...] = (), body:
     return Exchange(
         "POST",
         "http://127.0.0.1:1/Patient",
-        (("Content-Type", "application/fhir+json"), ("Authorization", "Bearer secret-token"), ("X-Tenant", "t-1")),
+        (("Content-Type", "application/fhir+json"), ("Authorization", "Bearer secret-token"), ("X-Tenant", "t-1-key")),
         b'{"resourceType":"Patient"}',
         status,
         headers,
         body,
-        frozenset({"x-tenant"}),
     )
 
 
@@ -35,19 +37,27 @@ def test_a_failure_says_expected_and_received_with_a_redacted_curl() -> None:
         checks.status(exchange(200), 201)
     text = str(raised.value)
     assert text.startswith("expected 201, received 200\n\nReproduce with:\ncurl -i -X POST")
-    assert "secret-token" not in text and "t-1" not in text and "'Authorization: <redacted>'" in text
+    assert "secret-token" not in text and "t-1-key" not in text and "'Authorization: ***'" in text
 
 
-def test_transcripts_redact_secret_headers() -> None:
-    """A transcript never shows the value of a secret or credential header."""
-    text = exchange(201, (("Set-Cookie", "session=abc"),)).transcript()
-    assert "secret-token" not in text and "t-1" not in text and "HTTP 201" in text
+def test_transcripts_redact_secret_headers_and_echoed_values() -> None:
+    """A transcript never shows a secret header's value, even where the server echoes it in its body."""
+    text = exchange(401, (("Set-Cookie", "session=abc"),), b'{"message":"unknown key t-1-key"}').transcript()
+    assert "secret-token" not in text and "t-1-key" not in text and "HTTP 401" in text and "unknown key ***" in text
+
+
+def test_an_unanswered_request_reads_as_no_answer() -> None:
+    """A request with no answer is an exchange of status 0 whose checks say 'received no answer'."""
+    silent = Exchange("POST", "http://127.0.0.1:1/Patient", (), b"{}", 0, error="ReadTimeout after 30 s")
+    assert not silent.answered and silent.transcript().endswith("no answer (ReadTimeout after 30 s)")
+    with pytest.raises(ConformanceFailure, match=r"expected 201, received no answer \(ReadTimeout after 30 s\)"):
+        checks.status(silent, 201)
 
 
 @pytest.mark.parametrize(
     ("sent", "received", "message"),
     [
-        ({"a": Decimal("1.50")}, {"a": Decimal("1.5")}, "expected Patient.a = 1.50, received 1.5"),
+        ({"a": Decimal("1.50")}, {"a": Decimal("2.5")}, "expected Patient.a = 1.50, received 2.5"),
         ({"a": True}, {"a": 1}, "expected Patient.a = true, received 1"),
         ({"a": [1, 2]}, {"a": [1]}, "expected Patient.a = [1,2], received [1]"),
         ({"a": {"b": "x"}}, {"a": {}}, 'expected Patient.a.b = "x", received nothing (absent)'),
@@ -60,6 +70,39 @@ def test_same_content_names_the_first_difference(sent: dict[str, Any], received:
         checks.same_content(
             exchange(), {"resourceType": "Patient", **sent}, {"resourceType": "Patient", **received}, None
         )
+
+
+def test_decimal_precision_is_its_own_check() -> None:
+    """9.50 read back as 9.5 is equal content but lost precision: the round trip passes, the precision check fails."""
+    sent = {"resourceType": "Patient", "x": [{"v": Decimal("9.50")}], "gone": Decimal("1.0")}
+    received = {"resourceType": "Patient", "x": [{"v": Decimal("9.5")}]}
+    checks.same_content(exchange(), sent, {**received, "gone": Decimal("1")}, None)
+    with pytest.raises(ConformanceFailure, match=re.escape("expected Patient.x[0].v = 9.50, received 9.5")):
+        checks.decimal_precision(exchange(), sent, received, "Patient")
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ("http://127.0.0.1:1/fhir/Patient/1/_history/1", None),
+        ("HTTP://127.0.0.1:1/fhir/Patient/1", None),
+        ("Patient/1/_history/1", None),
+        ("https://proxy.example/fhir/Patient/1/_history/1", None),
+        ("http://127.0.0.1:2/fhir/Patient/1/_history/1", "a Location under the server's base"),
+        ("http://127.0.0.1:1/fhir/Patient/Patient/1/_history/1", "Location [base]/Patient/[id]/_history/[vid]"),
+        ("http://127.0.0.1:1/fhir/Observation/1", "Location [base]/Patient/[id]/_history/[vid]"),
+        ("/Patient/1", "a Location under the server's base"),
+    ],
+)
+def test_location_form_is_on_the_servers_base(location: str, message: str | None) -> None:
+    """An absolute Location starts with the base reached or the stated implementation.url; no doubled type."""
+    bases = ("http://127.0.0.1:1/fhir", "https://proxy.example/fhir")
+    resolved = FhirClient(bases[0]).url(location)
+    if message is None:
+        checks.location_form(exchange(), location, resolved, bases, "Patient")
+        return
+    with pytest.raises(ConformanceFailure, match=re.escape(message)):
+        checks.location_form(exchange(), location, resolved, bases, "Patient")
 
 
 def test_same_content_ignores_server_managed_meta_and_the_tenant_tag() -> None:

@@ -16,8 +16,9 @@ from starlette.routing import Route
 from conformance.server import faults
 from conformance.server.capability import capability_statement
 from conformance.server.config import ServerConfig
-from conformance.server.faults import Assignment, Reply
+from conformance.server.faults import Assignment, Reply, Stored
 from conformance.server.fhirhttp import (
+    FHIR_JSON,
     ID_PATTERN,
     FhirError,
     error_response,
@@ -62,7 +63,7 @@ class FhirApi:
         if self.config.validates:
             validate(original, self.config.invalid_status)
         resource = self._assign(original, tenant)
-        assignment = Assignment(resource, original, self.config.id_policy)
+        assignment = Assignment(resource, original, self.config.id_policy, self.storage, tenant)
         faults.apply(self.config.faults, faults.CREATE_ASSIGN, assignment)
         try:
             # If-None-Exist (R4 http.html#ccreate) will pass its criteria to this same
@@ -72,6 +73,7 @@ class FhirApi:
             raise FhirError(409, "duplicate", str(exc)) from None
         reply = self._created(request, stored)
         faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
+        faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
         return _render(reply)
 
     def read(self, request: Request) -> Response:
@@ -184,6 +186,8 @@ class FhirApi:
 
 
 def _render(reply: Reply) -> Response:
+    if reply.raw is not None:
+        return Response(reply.raw, status_code=reply.status, headers={"Content-Type": FHIR_JSON, **reply.headers})
     return fhir_response(reply.status, reply.body, reply.headers)
 
 

@@ -186,6 +186,12 @@ class Storage:
             self._unindex(tenant, rtype, rid)
         return True
 
+    def purge(self, tenant: str, rtype: str, rid: str) -> None:
+        """Remove every version of a resource, as if it had never existed."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM resources WHERE tenant = ? AND type = ? AND id = ?", (tenant, rtype, rid))
+            self._unindex(tenant, rtype, rid)
+
     def search(
         self, tenant: str, rtype: str, criteria: Sequence[Criterion], limit: int | None = None
     ) -> tuple[int, list[dict[str, Any]]]:

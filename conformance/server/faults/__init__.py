@@ -14,12 +14,14 @@ from conformance.server.faults import create
 from conformance.server.faults.model import (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
+    CREATE_STORED,
     READ_RESPONSE,
     STAGES,
     VREAD_RESPONSE,
     Assignment,
     Fault,
     Reply,
+    Stored,
 )
 
 _FAULTS: list[Fault] = [*create.FAULTS]
@@ -28,6 +30,7 @@ REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 __all__ = [
     "CREATE_ASSIGN",
     "CREATE_RESPONSE",
+    "CREATE_STORED",
     "READ_RESPONSE",
     "REGISTRY",
     "STAGES",
@@ -35,6 +38,7 @@ __all__ = [
     "Assignment",
     "Fault",
     "Reply",
+    "Stored",
     "apply",
     "check_names",
 ]

@@ -8,15 +8,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from conformance import fhirjson
 from conformance.fhirjson import parse_instant
 from conformance.server.faults.model import (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
+    CREATE_STORED,
     READ_RESPONSE,
     VREAD_RESPONSE,
     Assignment,
     Fault,
     Reply,
+    Stored,
 )
 from conformance.server.fhirhttp import ID_PATTERN, http_date, location, operation_outcome
 
@@ -146,15 +149,63 @@ def _read_decimals(reply: Reply) -> None:
     reply.body = _normalise_decimals(reply.body)
 
 
+def _store_nothing(target: Stored) -> None:
+    """Forget the resource just stored, and answer without a body."""
+    resource = target.reply.resource
+    target.storage.purge(target.tenant, resource["resourceType"], resource["id"])
+    target.reply.body = None
+
+
+def _lose_earlier(target: Stored) -> None:
+    """Delete every earlier resource of the type: the server keeps one per type."""
+    resource = target.reply.resource
+    rtype = resource["resourceType"]
+    _, found = target.storage.search(target.tenant, rtype, [])
+    for earlier in found:
+        if earlier["id"] != resource["id"]:
+            target.storage.delete(target.tenant, rtype, earlier["id"])
+
+
+def _reuse_id(target: Assignment) -> None:
+    """Give every resource of a type the same id, replacing whatever had it."""
+    rtype = target.resource["resourceType"]
+    shared = f"{rtype.lower()}-shared"
+    target.storage.purge(target.tenant, rtype, shared)
+    target.resource["id"] = shared
+
+
+def _cut_body(reply: Reply) -> None:
+    """Send the body cut short, as a connection dropped mid-write would."""
+    if reply.body is not None:
+        text = fhirjson.dumps(reply.body).encode("utf-8")
+        reply.raw = text[: len(text) // 2]
+
+
+# Another port on the same host: an absolute Location a client cannot reach (a proxy's inside address).
+FOREIGN_BASE = "http://127.0.0.1:9/fhir"
+
+
 # fmt: off
 FAULTS = [
     Fault("status-200", "create.status.201",
           "Create answers 200 instead of 201.", CREATE_RESPONSE, _status(200)),
     Fault("no-location", "create.location.present",
           "Create sends no Location header.", CREATE_RESPONSE, _remove("Location")),
-    Fault("location-without-history", "create.location.form",
+    Fault("location-without-history", "create.location.version",
           "Location is [base]/[type]/[id] without /_history/[vid] on a versioned resource.",
           CREATE_RESPONSE, _set("Location", lambda r: _location(r, r.resource["id"], None))),
+    Fault("location-foreign-base", "create.location.form",
+          "Location names another base (another port, as behind a proxy).", CREATE_RESPONSE,
+          _set("Location", lambda r: location(FOREIGN_BASE, r.resource["resourceType"], r.resource["id"], _vid(r)))),
+    Fault("stores-nothing", "create.location.readable",
+          "Create answers 201 with Location, ETag and Last-Modified but no body, and stores nothing.",
+          CREATE_STORED, _store_nothing),
+    Fault("reuse-id", "create.new.distinct",
+          "Every create of a type gets the same id, replacing the resource that had it.", CREATE_ASSIGN, _reuse_id),
+    Fault("lose-earlier", "create.new.kept",
+          "A create deletes the earlier resources of its type.", CREATE_STORED, _lose_earlier),
+    Fault("body-cut-short", "create.content-type",
+          "The create response body stops halfway (invalid JSON).", CREATE_RESPONSE, _cut_body),
     Fault("location-wrong-id", "create.location.id",
           "Location names another id (the right one with a suffix).", CREATE_RESPONSE, _wrong_id),
     Fault("location-wrong-version", "create.location.version",
@@ -199,7 +250,7 @@ FAULTS = [
     Fault("read-drops-element", "create.read.round-trip",
           "A plain read lacks one element the client sent.", READ_RESPONSE,
           _drop_element),
-    Fault("read-loses-decimal-precision", "create.read.round-trip",
+    Fault("read-loses-decimal-precision", "create.decimal.precision",
           "A plain read writes decimals normalised (1.50 becomes 1.5).", READ_RESPONSE,
           _read_decimals),
     Fault("prefer-minimal-ignored", "create.prefer.minimal",

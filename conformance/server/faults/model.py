@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.server.storage import Storage
 
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
 CREATE_RESPONSE = "create-response"  # Reply to a successful create
+CREATE_STORED = "create-stored"  # Stored: the storage just after a create, and the create's reply
 READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
-STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, READ_RESPONSE, VREAD_RESPONSE)
+STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, CREATE_STORED, READ_RESPONSE, VREAD_RESPONSE)
 
 
 @dataclass
@@ -21,6 +25,8 @@ class Assignment:
     resource: dict[str, Any]
     original: dict[str, Any]
     id_policy: str
+    storage: Storage
+    tenant: str
 
 
 @dataclass
@@ -33,6 +39,16 @@ class Reply:
     resource: dict[str, Any]
     base: str
     prefer: str | None = None
+    raw: bytes | None = None  # the body as bytes, when a fault writes it itself
+
+
+@dataclass
+class Stored:
+    """The server's storage just after a create was stored, beside the reply about to be sent."""
+
+    storage: Storage
+    tenant: str
+    reply: Reply
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""The command-line contract (DESIGN.md), read into Settings; a bad value is a one-line ProfileError."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conformance import requirements
+from conformance.profile import FAIL_LEVELS, ProfileError, Settings, build_profile
+
+PLANNED = "(its scenarios are planned)"
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register the suite's options (--base-url comes from pytest-base-url)."""
+    group = parser.getgroup("fhir-create-conformance", "FHIR create conformance")
+    add = group.addoption
+    add(
+        "--header",
+        action="append",
+        dest="fhir_headers",
+        metavar="'NAME: VALUE'",
+        help="header sent on every request, repeatable (env FHIR_HEADERS, newline separated); never reported",
+    )
+    add("--server-profile", metavar="NAME_OR_PATH", help="preset (r4, aidbox, clinikapi) or TOML file; default r4")
+    add("--id-policy", metavar="ignore|respect", help="client id in POST: ignored (R4) or honoured, 409 on duplicates")
+    add("--invalid-status", metavar="400|422|any", help=f"status expected for invalid resources {PLANNED}")
+    add("--validates", action="store_true", default=None, help=f"the server rejects invalid resources {PLANNED}")
+    add("--no-validates", action="store_false", dest="validates", help="the server makes no validation claim")
+    add("--conditional-query", action="store_true", default=None, help=f"the server claims POST [type]?... {PLANNED}")
+    add("--no-conditional-query", action="store_false", dest="conditional_query", help="it does not")
+    add("--tenant-tag", metavar="SYSTEM|CODE", help=f"the tenant tag the server injects into meta.tag {PLANNED}")
+    add("--other-tenant-header", action="append", metavar="'NAME: VALUE'", help=f"a second tenant's key {PLANNED}")
+    add("--fuzz-examples", metavar="N", help=f"hypothesis examples per property (default 25) {PLANNED}")
+    add("--race-clients", metavar="N", help=f"concurrent clients in race cases (default 10) {PLANNED}")
+    add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")
+    add("--timeout", dest="fhir_timeout", metavar="SECONDS", help="per-request timeout (env FHIR_TIMEOUT; default 30)")
+    add("--keep-resources", action="store_true", help="do not delete what the run created (they are listed)")
+    add("--reports-dir", metavar="DIR", help="where report.html, junit.xml and results.json go (default reports/)")
+    add("--only-requirement", action="append", metavar="ID", help="run only the cases that verify this id")
+    parser.addini("timeout", "per-request timeout in seconds (like --timeout)")
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    """Read every option into Settings, checking each value."""
+    option = config.option
+    flags = {
+        "id_policy": option.id_policy,
+        "validates": option.validates,
+        "conditional_query": option.conditional_query,
+        "invalid_status": option.invalid_status,
+        "tenant_tag": option.tenant_tag,
+        "headers": option.fhir_headers or _env_lines("FHIR_HEADERS"),
+        "other_tenant_headers": option.other_tenant_header,
+    }
+    profile = build_profile(option.server_profile, flags)
+    catalogue = requirements.load()
+    for requirement_id in [*profile.levels, *(option.only_requirement or [])]:
+        if requirement_id not in catalogue:
+            raise ProfileError(f"unknown requirement id {requirement_id!r} (see conformance/requirements.csv)")
+    fail_level = (option.fail_level or "shall").lower()
+    if fail_level not in FAIL_LEVELS:
+        raise ProfileError(f"--fail-level: expected shall or should, received {option.fail_level!r}")
+    timeout = option.fhir_timeout or config.getini("timeout") or os.environ.get("FHIR_TIMEOUT")
+    return Settings(
+        profile=profile,
+        # The ini key too: this hook runs before pytest-base-url copies it into the option.
+        base_url=option.base_url or config.getini("base_url") or None,
+        fail_level=fail_level,
+        timeout=float(_count("--timeout", timeout, 30, 1, 3600)),
+        fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),
+        race_clients=_count("--race-clients", option.race_clients, 10, 2, 500),
+        keep_resources=option.keep_resources,
+        reports_dir=Path(config.invocation_params.dir, option.reports_dir or "reports"),
+        only_requirements=tuple(option.only_requirement or ()),
+    )
+
+
+def _count(flag: str, value: str | None, default: int, low: int, high: int) -> int:
+    """Read a whole-number option within bounds."""
+    if value is None:
+        return default
+    if not str(value).strip().isdigit() or not low <= int(value) <= high:
+        raise ProfileError(f"{flag}: expected a whole number from {low} to {high}, received {value!r}")
+    return int(value)
+
+
+def _env_lines(name: str) -> list[str]:
+    """Return the non-blank lines of an environment variable."""
+    return [line for line in os.environ.get(name, "").splitlines() if line.strip()]
