@@ -190,7 +190,7 @@ def pytest_runtest_makereport_fast(item: pytest.Item, call: pytest.CallInfo[None
         keywords=dict.fromkeys(item.keywords, 1),
         outcome="failed",
         longrepr=str(call.excinfo.value),
-        when=call.when,
+        when=call.when,  # type: ignore[arg-type]  # makereport is never called for collection
         duration=call.duration,
         start=call.start,
         stop=call.stop,

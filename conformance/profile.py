@@ -127,9 +127,17 @@ def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
     for line in lines:
         name, colon, value = line.partition(":")
         if not colon or not name.strip() or any(c.isspace() for c in name.strip()):
-            raise ProfileError(f'--header: expected "Name: value", received {line!r}')
+            # The line may be a bare credential: say what is wrong with it, never what it is.
+            raise ProfileError(f'--header: expected "Name: value", received {_shape(line)}')
         parsed.append((name.strip(), value.strip()))
     return merge_headers(parsed, ())
+
+
+def _shape(line: str) -> str:
+    """Describe a malformed header line without repeating it."""
+    if ":" not in line:
+        return f"a {len(line)}-character value without a colon (not shown: it may be a credential)"
+    return "a header whose name is empty or contains spaces (not shown: it may be a credential)"
 
 
 def merge_headers(base: Sequence[tuple[str, str]], override: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

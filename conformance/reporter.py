@@ -58,6 +58,7 @@ class Reporter:
         self.server: RunningServer | None = None
         self.created: list[tuple[str, str]] = []  # from xdist workers
         self.local_created: Mapping[tuple[str, str], None] = {}  # a serial run's own, live from its Suite
+        self.started = False  # whether any case began (an interrupted one has no report yet)
 
     def start(self, target: Target, server: RunningServer | None) -> None:
         """Remember the server the run tests (and the embedded one to stop at the end)."""
@@ -80,6 +81,10 @@ class Reporter:
         report = htmlreport.find_report(self.config)
         if report is not None:
             htmlreport.teach_verdicts(report)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: object) -> None:
+        """Note that a case began: from now on the run's reports are kept."""
+        self.started = True
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Fold each scenario report into the results; stop the run when a case says so."""
@@ -176,7 +181,7 @@ class Reporter:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Leave the reports folder as it was if no case ran, and stop the embedded server."""
-        if not self.results.cases:
+        if not self.started:
             self.outputs.restore()
         if self.server is not None:
             self.server.stop()

@@ -38,7 +38,8 @@ def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, tim
     """Run ``pytest`` on the scenarios in a subprocess, from the repo root, as a user would."""
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--reports-dir={reports}", *args]
-    full_env = {**os.environ, **(env or {})}
+    # Let pytest cache the modules it rewrites (hypothesis's among them): otherwise each run recompiles them.
+    full_env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, **(env or {})}
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
     return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
 
