@@ -15,7 +15,10 @@ PLANNED = "(its scenarios are planned)"
 
 def add_options(parser: pytest.Parser) -> None:
     """Register the suite's options (--base-url comes from pytest-base-url)."""
-    group = parser.getgroup("fhir-create-conformance", "FHIR create conformance")
+    catalogue = requirements.load()
+    verified = sum(1 for row in catalogue.values() if not row.not_tested)
+    description = f"FHIR create conformance ({verified} of the catalogue's {len(catalogue)} rows verified today)"
+    group = parser.getgroup("fhir-create-conformance", description)
     add = group.addoption
     add(
         "--header",
