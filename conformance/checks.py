@@ -109,8 +109,13 @@ def resource_type(exchange: Exchange, expected: str) -> dict[str, Any]:
     """The response body is a resource of the expected type; return it."""
     resource = exchange.resource
     if resource is None or resource["resourceType"] != expected:
-        fail(f"a {expected} as the body", body_kind(exchange), exchange)
+        fail(f"{article(expected)} {expected} as the body", body_kind(exchange), exchange)
     return resource
+
+
+def article(word: str) -> str:
+    """Return the indefinite article of a word: 'an OperationOutcome', 'a Patient'."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def body_kind(exchange: Exchange) -> str:
@@ -119,7 +124,8 @@ def body_kind(exchange: Exchange) -> str:
         return "no body"
     if exchange.resource is None:
         return f"a {len(exchange.response_body)}-byte body that is not a FHIR JSON resource"
-    return f"a {exchange.resource['resourceType']}"
+    kind = exchange.resource["resourceType"]
+    return f"{article(kind)} {kind}"
 
 
 def header(exchange: Exchange, name: str, requirement: str | None = None) -> str:

@@ -61,7 +61,11 @@ def result_cell(verdict: str) -> str:
     return f'<td class="col-result">{LABELS[verdict] if verdict != "error" else "Error"}</td>'
 
 
-STYLE = "<style>.warned { color: #a06b00; } .blocked { color: #c2410c; } .fhir-verdict { margin-top: 0; }</style>"
+# pytest-html's own "N tests took" line counts only passed and failed cases: the verdict line replaces it.
+STYLE = (
+    "<style>.warned { color: #a06b00; } .blocked { color: #c2410c; } .fhir-verdict { margin-top: 0; }"
+    " .run-count { display: none; }</style>"
+)
 
 
 def summary(lines: Sequence[str], verdict: str) -> str:
