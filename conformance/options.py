@@ -67,10 +67,16 @@ def read_settings(config: pytest.Config) -> Settings:
     if fail_level not in FAIL_LEVELS:
         raise ProfileError(f"--fail-level: expected shall or should, received {option.fail_level!r}")
     timeout = option.fhir_timeout or config.getini("timeout") or os.environ.get("FHIR_TIMEOUT")
+    # The ini key too: this hook runs before pytest-base-url copies it into the option.
+    base_url = option.base_url or config.getini("base_url") or None
+    if base_url and profile.unset_env:  # the embedded server needs no key of the user's: it makes its own
+        name, variable = profile.unset_env[0]
+        raise ProfileError(
+            f"{name}: set the environment variable {variable} (profile {profile.name}), or give --header"
+        )
     return Settings(
         profile=profile,
-        # The ini key too: this hook runs before pytest-base-url copies it into the option.
-        base_url=option.base_url or config.getini("base_url") or None,
+        base_url=base_url,
         fail_level=fail_level,
         timeout=float(_count("--timeout", timeout, 30, 1, 3600)),
         fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class ServerProfile:
     other_tenant_headers: tuple[tuple[str, str], ...] = ()
     levels: Mapping[str, str] = field(default_factory=dict)
     embedded: Embedded = Embedded()
+    unset_env: tuple[tuple[str, str], ...] = ()  # (header, variable): headers whose variable is not set
 
     def claims(self) -> dict[str, Any]:
         """Return the claims by name, as the catalogue's applies-when column names them."""
@@ -96,7 +98,9 @@ class Settings:
     only_requirements: tuple[str, ...] = ()
 
 
-def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerProfile:
+def build_profile(
+    name_or_path: str | None, flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ
+) -> ServerProfile:
     """Merge r4, the named preset or TOML file (and what it extends), and the flags given."""
     source = name_or_path or "r4"
     merged = _load_chain(source, seen=())
@@ -105,6 +109,8 @@ def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerP
             merged["claims"][key] = flags[key]
     _validate(merged, "")
     claims = merged["claims"]
+    flag_headers = parse_headers(flags.get("headers") or ())
+    headers, unset = _profile_headers(merged["headers"], environ, {name.lower() for name, _ in flag_headers})
     return ServerProfile(
         name=source,
         description=merged.get("description", ""),
@@ -114,11 +120,28 @@ def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerP
         conditional_query=claims["conditional_query"],
         weak_etag=claims["weak_etag"],
         tenant_tag=Tag.parse(claims["tenant_tag"]) if claims.get("tenant_tag") else None,
-        headers=merge_headers(list(merged["headers"].items()), parse_headers(flags.get("headers") or ())),
+        headers=merge_headers(headers, flag_headers),
         other_tenant_headers=parse_headers(flags.get("other_tenant_headers") or ()),
         levels=dict(merged["levels"]),
         embedded=Embedded(**merged["embedded"]),
+        unset_env=unset,
     )
+
+
+def _profile_headers(
+    table: Mapping[str, Any], environ: Mapping[str, str], overridden: set[str]
+) -> tuple[list[tuple[str, str]], tuple[tuple[str, str], ...]]:
+    """Read a profile's headers, each a value or ``{ env = "VAR" }``; return them and those whose VAR is unset."""
+    # A key kept in the environment never has to be written into a profile file (or a shell history).
+    headers, unset = [], []
+    for name, value in table.items():
+        if isinstance(value, str):
+            headers.append((name, value))
+        elif environ.get(value["env"], "").strip():
+            headers.append((name, environ[value["env"]].strip()))
+        elif name.lower() not in overridden:
+            unset.append((name, value["env"]))
+    return headers, tuple(unset)
 
 
 def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance import fhirjson
 from conformance.client import EndpointError, FhirClient, probe
-from conformance.profile import ServerProfile, Settings, Tag
+from conformance.profile import ServerProfile, Settings, Tag, merge_headers
 from conformance.resources import TYPES, Marker
 from conformance.secrets import redact_url
 from conformance.server import RunningServer, ServerConfig, serve
@@ -90,7 +90,7 @@ def start_embedded(profile: ServerProfile) -> tuple[RunningServer, ServerProfile
         tag = Tag(profile.tenant_tag.system, profile.tenant_tag.code or f"tenant-{secrets.token_hex(4)}")
         key = f"clk_test_{secrets.token_hex(12)}"
         tenants[key] = str(tag)
-        headers = (*headers, (key_header, key))
+        headers = merge_headers(headers, [(key_header, key)])  # the embedded server's key, not the user's
         profile = replace(profile, tenant_tag=tag)
     config = ServerConfig(
         id_policy=profile.id_policy,

@@ -69,6 +69,18 @@ def test_bad_input_exits_4_with_one_line(tmp_path: Path, args: list[str], messag
     assert errors == [f"ERROR: fhir-create-conformance: {errors[0].split(': ', 2)[2]}"] and message in errors[0]
 
 
+def test_a_profile_key_in_an_unset_variable_exits_4_naming_it(tmp_path: Path) -> None:
+    """Against a server of the user's, a key the profile reads from an unset variable is one line and exit 4."""
+    run = run_suite(
+        tmp_path, "--server-profile=clinikapi", "--base-url=http://127.0.0.1:9", env={"CLINIKAPI_SECRET_KEY": ""}
+    )
+    assert run.returncode == 4
+    assert run.output.strip() == (
+        "ERROR: fhir-create-conformance: x-api-key: set the environment variable CLINIKAPI_SECRET_KEY"
+        " (profile clinikapi), or give --header"
+    )
+
+
 def test_a_bad_profile_file_exits_4_naming_the_file(tmp_path: Path) -> None:
     """A profile file that breaks the schema is refused in one line naming the file and the key."""
     path = tmp_path / "mine.toml"
