@@ -32,8 +32,21 @@ class Case:
 
     def requirements(self) -> tuple[str, ...]:
         """Return the ids the case cites: what it verifies first, then what it needs."""
-        needs = self.needs if self.verifies == SUCCEEDED else (*self.needs, SUCCEEDED)
-        return (self.verifies, *dict.fromkeys(n for n in needs if n != self.verifies))
+        return _cited(self.verifies, (*self.needs, SUCCEEDED))
+
+
+@dataclass(frozen=True)
+class Refusal(Case):
+    """A row whose subject is a create the server should refuse: it does not need the create accepted."""
+
+    def requirements(self) -> tuple[str, ...]:
+        """Return the ids the case cites: what it verifies first, then what it needs."""
+        return _cited(self.verifies, self.needs)
+
+
+def _cited(verifies: str, needs: Iterable[str]) -> tuple[str, ...]:
+    """Return what a case verifies, then each of its needs once (never the verified one again)."""
+    return (verifies, *dict.fromkeys(n for n in needs if n != verifies))
 
 
 def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:

@@ -260,3 +260,62 @@ def _render(value: Any) -> str:
     """Render a JSON value compactly for a failure message."""
     text = fhirjson.dumps(value)
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+def tag(exchange: Exchange, resource: Any, system: str, code: str | None, requirement: str | None = None) -> str:
+    """meta.tag holds a tag of the system, with the code when one is given; return the code it holds."""
+    found = [t for t in fhirjson.tags(resource) if t.get("system") == system and code in (None, t.get("code"))]
+    if not found or not isinstance(found[0].get("code"), str):
+        fail(f"meta.tag holding {system}|{code or '<any code>'}", _codings(resource), exchange, requirement)
+    return str(found[0]["code"])
+
+
+def only_tag(exchange: Exchange, resource: Any, system: str, code: str) -> None:
+    """meta.tag holds one tag of the system, with the code: a client-supplied one in that system is not kept."""
+    if [_coding(t) for t in fhirjson.tags(resource) if t.get("system") == system] != [f"{system}|{code}"]:
+        fail(f"one tag of {system}, {system}|{code}", _codings(resource), exchange)
+
+
+def tags_kept(exchange: Exchange, resource: Any, sent: Sequence[dict[str, Any]]) -> None:
+    """meta.tag holds each tag the client sent."""
+    held = {_coding(t) for t in fhirjson.tags(resource)}
+    for wanted in (t for t in sent if _coding(t) not in held):
+        fail(f"meta.tag keeping the client's {_coding(wanted)}", _codings(resource), exchange)
+
+
+def same_tags(exchange: Exchange, expected: Any, received: Any) -> None:
+    """Two resources hold the same meta.tag codings, in any order."""
+    equal("meta.tag", _codings(expected), _codings(received), exchange)
+
+
+def _coding(tag: dict[str, Any]) -> str:
+    """Render a coding as system|code."""
+    return f"{tag.get('system')}|{tag.get('code')}"
+
+
+def _codings(resource: Any) -> str:
+    """Render a resource's tags, sorted, for a comparison or a failure message."""
+    return ", ".join(sorted(_coding(t) for t in fhirjson.tags(resource))) or "no tag"
+
+
+def hidden(exchange: Exchange, identifier: dict[str, Any]) -> None:
+    """Another tenant's read of the resource carrying the identifier is refused: 404, or 403."""
+    shown = exchange.resource
+    # Ids may be scoped per tenant: a 200 with a resource of the reader's own (another identifier) reveals nothing.
+    if exchange.status != 200 or shown is None or fhirjson.holds_identifier(shown, identifier):
+        status(exchange, 404, 403)
+
+
+def absent(exchange: Exchange, identifier: dict[str, Any], expected: str) -> None:
+    """A search answer lists no resource carrying the identifier."""
+    entries = (exchange.resource or {}).get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and fhirjson.holds_identifier(resource, identifier):
+            fail(expected, f"{resource.get('resourceType')}/{resource.get('id')} in the search results", exchange)
+
+
+def refused(exchange: Exchange, requirement: str | None = None) -> None:
+    """The server did not accept the request: no 2xx status."""
+    if 200 <= exchange.status < 300:
+        fail("a refusal", received_status(exchange), exchange, requirement)

@@ -34,8 +34,13 @@ def add_options(parser: pytest.Parser) -> None:
     add("--no-validates", action="store_false", dest="validates", help="the server makes no validation claim")
     add("--conditional-query", action="store_true", default=None, help=f"the server claims POST [type]?... {PLANNED}")
     add("--no-conditional-query", action="store_false", dest="conditional_query", help="it does not")
-    add("--tenant-tag", metavar="SYSTEM|CODE", help=f"the tenant tag the server injects into meta.tag {PLANNED}")
-    add("--other-tenant-header", action="append", metavar="'NAME: VALUE'", help=f"a second tenant's key {PLANNED}")
+    add("--tenant-tag", metavar="SYSTEM|CODE", help="the tenant tag the server injects (SYSTEM alone: any code)")
+    add(
+        "--other-tenant-header",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="a second tenant's credentials, repeatable: enables the isolation cases; never reported",
+    )
     add("--fuzz-examples", metavar="N", help=f"hypothesis examples per property (default 25) {PLANNED}")
     add("--race-clients", metavar="N", help=f"concurrent clients in race cases (default 10) {PLANNED}")
     add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")

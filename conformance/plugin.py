@@ -25,6 +25,7 @@ from conformance.reporter import Reporter
 from conformance.secrets import SECRETS, redact_url
 from conformance.suite import Suite
 from conformance.target import Target, connect
+from conformance.tenancy import Subject, Tenancy
 
 SETTINGS = pytest.StashKey[Settings]()
 TARGET = pytest.StashKey[Target]()
@@ -55,7 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         config.stash[TARGET] = Target.from_controller(workerinput[WORKER_INPUT], settings.profile)
-        SECRETS.add_headers(config.stash[TARGET].profile.headers)
+        profile = config.stash[TARGET].profile
+        SECRETS.add_headers([*profile.headers, *profile.other_tenant_headers])
         return
     reporter = Reporter(config, settings)
     config.stash[REPORTER] = reporter
@@ -66,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         target, server = connect(settings)
     except EndpointError as error:
         raise pytest.UsageError(f"fhir-create-conformance: {error}") from None
-    SECRETS.add_headers(target.profile.headers)
+    SECRETS.add_headers([*target.profile.headers, *target.profile.other_tenant_headers])
     config.stash[TARGET] = target
     reporter.start(target, server)
     # CI runners end a job with SIGTERM: treat it like Ctrl-C, so the reports are still written.
@@ -110,11 +112,11 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     session = Suite(config.stash[SETTINGS], config.stash[TARGET], f"{worker}-" if worker else "")
     config.stash[SUITE] = session
     if REPORTER in config.stash:
-        config.stash[REPORTER].local_created = session.run.created
+        config.stash[REPORTER].local_runs = session.runs
     yield session
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput["created"] = [list(pair) for pair in session.run.created]
+        workeroutput["created"] = {who: [list(pair) for pair in run.created] for who, run in session.runs.items()}
     session.close()
 
 
@@ -133,6 +135,20 @@ def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
     return suite.creates_of(request.param)
 
 
+@pytest.fixture(scope="session")
+def tenancy(suite: Suite) -> Tenancy:
+    """Return this process's tenancy subjects."""
+    return Tenancy(suite)
+
+
+@pytest.fixture
+def tenanted(request: pytest.FixtureRequest, suite: Suite, tenancy: Tenancy) -> Subject:
+    """Return a tenancy case's subject: (type, way of sending the create) come as its indirect parameter."""
+    resource_type, way = request.param
+    _skip_unsupported(suite, resource_type)
+    return tenancy.subject(resource_type, way)
+
+
 def _skip_unsupported(suite: Suite, resource_type: str) -> None:
     """Skip a case whose type the server's CapabilityStatement does not create."""
     reason = suite.unsupported(resource_type)
@@ -144,7 +160,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Attach each case's requirements, skip what the profile says does not apply, select --only-requirement."""
     settings = config.stash[SETTINGS]
     catalogue = requirements.load()
-    claims = settings.profile.claims()
+    # The target's profile, when there is one: the embedded server gives it a second tenant.
+    claims = (config.stash[TARGET].profile if TARGET in config.stash else settings.profile).claims()
     selected: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
@@ -259,7 +276,7 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Ma
 
     funcargs = getattr(item, "funcargs", {})
     subjects = [v for value in funcargs.values() for v in (value if isinstance(value, list) else [value])]
-    exchanges = [e for subject in subjects if isinstance(subject, Created) for e in subject.exchanges]
+    exchanges = [e for subject in subjects if isinstance(subject, (Created, Subject)) for e in subject.exchanges]
     extra = htmlreport.case_extra(marker.kwargs["description"], marker.args, requirements.load(), exchanges)
     report.extras = [*getattr(report, "extras", []), extras.html(extra)]  # type: ignore[attr-defined]
 

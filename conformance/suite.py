@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from conformance.client import FhirClient
 from conformance.created import Created
+from conformance.identities import OWN, identities
 from conformance.profile import Settings
-from conformance.resources import REQUESTS, Run
+from conformance.resources import REQUESTS, Request, Run
 from conformance.target import Target, refused_credentials
 
 EXIT_USAGE = 4
@@ -21,6 +22,8 @@ class Suite:
         self.profile = target.profile
         self.client = FhirClient(target.base_url, target.profile.headers, timeout=settings.timeout)
         self.run = Run(self.client, target.marker, origin)
+        self.identities = identities(target.profile)
+        self.runs = {OWN: self.run}  # what each identity created, cleaned up with its own credentials
         self._created: dict[tuple[str, str], Created] = {}
         self._credentials_refused: str | None = None
 
@@ -35,12 +38,24 @@ class Suite:
         """Return the create of a marked sample of the type sent as named, made on first use."""
         key = (resource_type, request)
         if key not in self._created:
-            sent, exchange = self.run.create(resource_type, REQUESTS[request])
-            tenant = self.profile.tenant_tag.system if self.profile.tenant_tag else None
-            self._created[key] = Created(self.client, sent, exchange, tenant, self.bases)
-            if exchange.status in (401, 403) and request == "plain":
-                self._credentials_refused = refused_credentials(exchange.status, exchange.url)
+            created = self._created[key] = self.create(resource_type, REQUESTS[request])
+            if created.exchange.status in (401, 403) and request == "plain":
+                self._credentials_refused = refused_credentials(created.exchange.status, created.exchange.url)
         return self._created[key]
+
+    def create(self, resource_type: str, request: Request, identity: str = OWN) -> Created:
+        """Create a fresh marked sample of the type as an identity (a new create each time: see `created`)."""
+        run = self.run_as(identity)
+        sent, exchange = run.create(resource_type, request)
+        tenant = self.profile.tenant_tag.system if self.profile.tenant_tag else None
+        return Created(run.client, sent, exchange, tenant, self.bases)
+
+    def run_as(self, identity: str) -> Run:
+        """Return the Run of an identity (identities.identities), made on first use."""
+        if identity not in self.runs:
+            client = FhirClient(self.client.base_url, self.identities[identity], timeout=self.settings.timeout)
+            self.runs[identity] = Run(client, self.run.marker, f"{self.run.origin}{identity}-")
+        return self.runs[identity]
 
     def creates_of(self, resource_type: str) -> list[Created]:
         """Return every create of a type, one per way of sending it."""
@@ -72,4 +87,5 @@ class Suite:
 
     def close(self) -> None:
         """Close the connections."""
-        self.client.close()
+        for run in self.runs.values():
+            run.client.close()

@@ -98,7 +98,7 @@ def test_a_header_value_can_come_from_an_environment_variable(tmp_path: Path) ->
 def test_clinikapi_preset_reads_its_key_from_clinikapi_secret_key() -> None:
     """The clinikapi preset sends CLINIKAPI_SECRET_KEY as x-api-key, as the ClinikAPI SDK reads it."""
     profile = build_profile("clinikapi", {}, {"CLINIKAPI_SECRET_KEY": "clk_test_abc"})
-    assert profile.headers == (("x-api-key", "clk_test_abc"),)
+    assert profile.headers == (("x-api-key", "clk_test_abc"),) and profile.levels["tenancy.isolation.read"] == "SHALL"
 
 
 def test_headers_merge_by_name_case_insensitively() -> None:

@@ -10,34 +10,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import create
+from conformance.server.faults import create, tenancy
 from conformance.server.faults.model import (
+    AUTHENTICATE,
     CREATE_ASSIGN,
     CREATE_RESPONSE,
     CREATE_STORED,
     READ_RESPONSE,
+    READ_SCOPE,
+    SEARCH_SCOPE,
     STAGES,
     VREAD_RESPONSE,
     Assignment,
+    Caller,
     Fault,
     Reply,
+    Scope,
     Stored,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *tenancy.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
+    "AUTHENTICATE",
     "CREATE_ASSIGN",
     "CREATE_RESPONSE",
     "CREATE_STORED",
     "READ_RESPONSE",
+    "READ_SCOPE",
     "REGISTRY",
+    "SEARCH_SCOPE",
     "STAGES",
     "VREAD_RESPONSE",
     "Assignment",
+    "Caller",
     "Fault",
     "Reply",
+    "Scope",
     "Stored",
     "apply",
     "check_names",
