@@ -140,10 +140,13 @@ class Storage:
             self._conn.execute(f"ROLLBACK TO {savepoint}")
             self._conn.execute(f"RELEASE {savepoint}")
 
-    def create(self, tenant: str, resource: dict[str, Any], if_none_exist: Sequence[Criterion] = ()) -> Created:
+    def create(
+        self, tenant: str, resource: dict[str, Any], if_none_exist: Sequence[Criterion] = (), replace: bool = False
+    ) -> Created:
         """Check and insert atomically: a new type/id, at its `meta.versionId`."""
         # With `if_none_exist` (R4 http.html#ccreate) a single existing match is returned
         # instead, and two or more raise MultipleMatches: checked under the same transaction.
+        # With `replace`, a taken id gets the resource as its next version instead of DuplicateId.
         rtype, rid = resource["resourceType"], resource["id"]
         with self.transaction():
             if if_none_exist:
@@ -153,7 +156,10 @@ class Storage:
                 if total == 1:
                     return Created(found[0], created=False)
             if self._latest(tenant, rtype, rid) is not None:
-                raise DuplicateId(f"{rtype}/{rid} already exists")
+                if not replace:
+                    raise DuplicateId(f"{rtype}/{rid} already exists")
+                version = self._next_version(tenant, rtype, rid)
+                resource = {**resource, "meta": {**resource["meta"], "versionId": version}}
             self._insert(tenant, resource)
         return Created(resource, created=True)
 

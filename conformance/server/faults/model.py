@@ -6,12 +6,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.server.fhirhttp import FhirError, Rule
+
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
 CREATE_RESPONSE = "create-response"  # Reply to a successful create
 READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
-STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, READ_RESPONSE, VREAD_RESPONSE)
+REQUEST_CHECK = "request-check"  # Check: one rule a request was judged by, and the refusal it earned
+CREATE_PARSED = "create-parsed"  # Submitted: a create body read as a JSON object, before its type is checked
+ERROR_RESPONSE = "error-response"  # ErrorReply: every refusal, just before it is sent
+STAGES = (
+    CREATE_ASSIGN,
+    CREATE_RESPONSE,
+    READ_RESPONSE,
+    VREAD_RESPONSE,
+    REQUEST_CHECK,
+    CREATE_PARSED,
+    ERROR_RESPONSE,
+)
 
 
 @dataclass
@@ -21,6 +34,7 @@ class Assignment:
     resource: dict[str, Any]
     original: dict[str, Any]
     id_policy: str
+    replace: bool = False  # store a new version over a taken id instead of refusing with 409
 
 
 @dataclass
@@ -33,6 +47,34 @@ class Reply:
     resource: dict[str, Any]
     base: str
     prefer: str | None = None
+
+
+@dataclass
+class Check:
+    """A rule the server judged a request by: what it judged, and the refusal (None: the request passed)."""
+
+    rule: Rule
+    subject: str
+    error: FhirError | None
+
+
+@dataclass
+class Submitted:
+    """A create body read as a JSON object, and the resource type its URL names."""
+
+    resource: dict[str, Any]
+    url_type: str
+
+
+@dataclass
+class ErrorReply:
+    """A refusal still open to change; its body is an OperationOutcome, plain text, or nothing (None)."""
+
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any] | str | None
+    rule: Rule | None
+    prefer: str | None
 
 
 @dataclass(frozen=True)
