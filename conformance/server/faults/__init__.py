@@ -10,35 +10,47 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import create
+from conformance.server.faults import create, rejections
 from conformance.server.faults.model import (
     CREATE_ASSIGN,
+    CREATE_PARSED,
     CREATE_RESPONSE,
     CREATE_STORED,
+    ERROR_RESPONSE,
     READ_RESPONSE,
+    REQUEST_CHECK,
     STAGES,
     VREAD_RESPONSE,
     Assignment,
+    Check,
+    ErrorReply,
     Fault,
     Reply,
     Stored,
+    Submitted,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *rejections.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
     "CREATE_ASSIGN",
+    "CREATE_PARSED",
     "CREATE_RESPONSE",
     "CREATE_STORED",
+    "ERROR_RESPONSE",
     "READ_RESPONSE",
     "REGISTRY",
+    "REQUEST_CHECK",
     "STAGES",
     "VREAD_RESPONSE",
     "Assignment",
+    "Check",
+    "ErrorReply",
     "Fault",
     "Reply",
     "Stored",
+    "Submitted",
     "apply",
     "check_names",
 ]

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from conformance.server.fhirhttp import FhirError, Rule
+
 if TYPE_CHECKING:
     from conformance.server.storage import Storage
 
@@ -15,7 +17,19 @@ CREATE_RESPONSE = "create-response"  # Reply to a successful create
 CREATE_STORED = "create-stored"  # Stored: the storage just after a create, and the create's reply
 READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
-STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, CREATE_STORED, READ_RESPONSE, VREAD_RESPONSE)
+REQUEST_CHECK = "request-check"  # Check: one rule a request was judged by, and the refusal it earned
+CREATE_PARSED = "create-parsed"  # Submitted: a create body read as a JSON object, before its type is checked
+ERROR_RESPONSE = "error-response"  # ErrorReply: every refusal, just before it is sent
+STAGES = (
+    CREATE_ASSIGN,
+    CREATE_RESPONSE,
+    CREATE_STORED,
+    READ_RESPONSE,
+    VREAD_RESPONSE,
+    REQUEST_CHECK,
+    CREATE_PARSED,
+    ERROR_RESPONSE,
+)
 
 
 @dataclass
@@ -49,6 +63,34 @@ class Stored:
     storage: Storage
     tenant: str
     reply: Reply
+
+
+@dataclass
+class Check:
+    """A rule the server judged a request by: what it judged, and the refusal (None: the request passed)."""
+
+    rule: Rule
+    subject: str
+    error: FhirError | None
+
+
+@dataclass
+class Submitted:
+    """A create body read as a JSON object, and the resource type its URL names."""
+
+    resource: dict[str, Any]
+    url_type: str
+
+
+@dataclass
+class ErrorReply:
+    """A refusal still open to change; its body is an OperationOutcome, plain text, or nothing (None)."""
+
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any] | str | None
+    rule: Rule | None
+    prefer: str | None
 
 
 @dataclass(frozen=True)
