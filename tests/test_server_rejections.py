@@ -444,6 +444,22 @@ def _twice(body: dict[str, Any]) -> Callable[[httpx.Client], httpx.Response]:
     return second
 
 
+def _clobbering(client: httpx.Client) -> httpx.Response:
+    """Send a resource under a fresh client id, then another under the same id; read what the id holds."""
+    rid = f"twice-{uuid.uuid4().hex}"
+    send(client, patient(id=rid, active=True))
+    send(client, patient(id=rid, active=False))
+    return client.get(f"/Patient/{rid}")
+
+
+def _searching_after_refusal(client: httpx.Client) -> httpx.Response:
+    """Send an Observation to /Patient (refused), then search Patient for its identifier."""
+    token = f"urn:test|{uuid.uuid4().hex}"
+    system, _, value = token.partition("|")
+    send(client, observation(identifier=[{"system": system, "value": value}]))
+    return client.get("/Patient", params={"identifier": token})
+
+
 def _sending(body: Body, path: str = "/Patient", **headers: str) -> Callable[[httpx.Client], httpx.Response]:
     return lambda client: send(client, body, path, **headers)
 
@@ -468,6 +484,14 @@ def _status_and_body(response: httpx.Response) -> tuple[int, bool]:
     return response.status_code, bool(response.content)
 
 
+def _active(response: httpx.Response) -> bool:
+    return bool(response.json()["active"])
+
+
+def _total(response: httpx.Response) -> int:
+    return int(response.json()["total"])
+
+
 def _family(response: httpx.Response) -> str:
     return str(response.json()["name"][0]["family"])
 
@@ -488,7 +512,16 @@ VERSION_3 = {"Content-Type": "application/fhir+json; fhirVersion=3.0"}
 GREEK = [{"family": "Ζωή Ångström"}]
 # fmt: off
 FAULT_CASES = {
+    "unparsable-422": FaultCase({}, _sending(TRUNCATED), _status, 400, 422),
     "unparsable-500": FaultCase({}, _sending(TRUNCATED), _status, 400, 500),
+    "not-object-422": FaultCase({}, _sending("[]"), _status, 400, 422),
+    "unknown-type-accepted": FaultCase({}, _sending({"resourceType": "NotAType"}, "/NotAType"), _status, 404, 201),
+    "unknown-type-400": FaultCase({}, _sending({"resourceType": "NotAType"}, "/NotAType"), _status, 404, 400),
+    "format-overrides-content-type": FaultCase(
+        {}, _sending(patient(), "/Patient?_format=json", **{"Content-Type": "text/plain"}), _status, 415, 201),
+    "bindings-unchecked": FaultCase(CLAIMS["ignore-400"], _sending(patient(gender="banana")), _status, 400, 201),
+    "duplicate-id-clobbers": FaultCase(CLAIMS["respect-422"], _clobbering, _active, True, False),
+    "refusals-stored": FaultCase({}, _searching_after_refusal, _total, 0, 1),
     "duplicate-names-accepted": FaultCase({}, _sending(UNPARSABLE["repeated-name"]), _status, 400, 201),
     "not-object-500": FaultCase({}, _sending("[]"), _status, 400, 500),
     "type-from-url": FaultCase({}, _sending(observation()), _status, 400, 201),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -60,16 +61,18 @@ class FhirApi:
         """POST [base]/[type] (R4 http.html#create)."""
         tenant, rtype, media = self._prelude(request)
         header = request.headers.get("content-type", "")
-        self._check(Rule.CONTENT_TYPE, header, content_type_problem(header))
+        self._check(Rule.CONTENT_TYPE, header, content_type_problem(header), request.query_params)
         body = await read_body(request)
         return await run_in_threadpool(self._create, request, tenant, rtype, media, body)
 
     def _create(self, request: Request, tenant: str, rtype: str, media: str, body: bytes) -> Response:
-        original = self._read(body, rtype)
-        resource = self._assign(original, tenant)  # first: a client id that is no R4 id gets 400
-        if self.config.validates:
-            self._validate(original)
-        assignment = Assignment(resource, original, self.config.id_policy, self.storage, tenant)
+        submitted = self._read(body, rtype, tenant)
+        try:
+            resource = self._accept(submitted.resource, rtype, tenant)
+        except FhirError:
+            faults.apply(self.config.faults, faults.CREATE_REFUSED, submitted)
+            raise
+        assignment = Assignment(resource, submitted.resource, self.config.id_policy, self.storage, tenant)
         faults.apply(self.config.faults, faults.CREATE_ASSIGN, assignment)
         try:
             # If-None-Exist (R4 http.html#ccreate) will pass its criteria to this same
@@ -82,14 +85,21 @@ class FhirApi:
         faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
         return _render(reply)
 
-    def _read(self, body: bytes, rtype: str) -> dict[str, Any]:
-        """The resource a create body holds (R4 http.html#create: 400 when it "could not be parsed")."""
+    def _read(self, body: bytes, rtype: str, tenant: str) -> Submitted:
+        """The JSON object a create body holds (R4 http.html#create: 400 when it "could not be parsed")."""
         parsed = parsing.read_json(body)
         self._check(Rule.DUPLICATE_NAMES, ", ".join(parsed.repeated), parsing.repeated_names(parsed.repeated))
-        submitted = Submitted(parsing.as_object(parsed.value), rtype)
+        submitted = Submitted(parsing.as_object(parsed.value), rtype, self.storage, tenant)
         faults.apply(self.config.faults, faults.CREATE_PARSED, submitted)
-        parsing.check_type(submitted.resource, rtype)
-        return submitted.resource
+        return submitted
+
+    def _accept(self, original: dict[str, Any], rtype: str, tenant: str) -> dict[str, Any]:
+        """The resource to store, once its type, its id and (when validating) its content pass."""
+        parsing.check_type(original, rtype)
+        resource = self._assign(original, tenant)  # first: a client id that is no R4 id gets 400
+        if self.config.validates:
+            self._validate(original)
+        return resource
 
     def _validate(self, original: dict[str, Any]) -> None:
         """Refuse invalid content, then content that breaks a profile it claims (R4 http.html#create)."""
@@ -98,9 +108,9 @@ class FhirApi:
         self._check(Rule.INVALID, rtype, invalid(judged, status))
         self._check(Rule.PROFILE, rtype, unprofiled(judged, status))
 
-    def _check(self, rule: Rule, subject: str, error: FhirError | None) -> None:
+    def _check(self, rule: Rule, subject: str, error: FhirError | None, query: Mapping[str, str] | None = None) -> None:
         """Raise the refusal a rule gave (None: the request passed), as the faults leave it."""
-        check = Check(rule, subject, error)
+        check = Check(rule, subject, error, dict(query or {}))
         faults.apply(self.config.faults, faults.REQUEST_CHECK, check)
         if check.error is not None:
             raise check.error
@@ -152,9 +162,9 @@ class FhirApi:
         tenant = self._tenant(request)
         media = self._media(request)
         rtype = request.path_params["rtype"]
-        if rtype not in RESOURCE_TYPES:
-            # R4 http.html#create: 404 "resource type not supported, or not a FHIR end-point".
-            raise FhirError(404, "not-supported", f"{rtype!r} is not an R4 resource type", rule=Rule.UNKNOWN_TYPE)
+        # R4 http.html#create: 404 "resource type not supported, or not a FHIR end-point".
+        unknown = FhirError(404, "not-supported", f"{rtype!r} is not an R4 resource type", rule=Rule.UNKNOWN_TYPE)
+        self._check(Rule.UNKNOWN_TYPE, rtype, None if rtype in RESOURCE_TYPES else unknown)
         return tenant, rtype, media
 
     def _tenant(self, request: Request) -> str:

@@ -14,6 +14,7 @@ from conformance.server.faults import create, rejections
 from conformance.server.faults.model import (
     CREATE_ASSIGN,
     CREATE_PARSED,
+    CREATE_REFUSED,
     CREATE_RESPONSE,
     CREATE_STORED,
     ERROR_RESPONSE,
@@ -36,6 +37,7 @@ REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 __all__ = [
     "CREATE_ASSIGN",
     "CREATE_PARSED",
+    "CREATE_REFUSED",
     "CREATE_RESPONSE",
     "CREATE_STORED",
     "ERROR_RESPONSE",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.server.fhirhttp import FhirError, Rule
@@ -19,6 +19,7 @@ READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
 REQUEST_CHECK = "request-check"  # Check: one rule a request was judged by, and the refusal it earned
 CREATE_PARSED = "create-parsed"  # Submitted: a create body read as a JSON object, before its type is checked
+CREATE_REFUSED = "create-refused"  # Submitted: a parsed create body refused for its type, id or content
 ERROR_RESPONSE = "error-response"  # ErrorReply: every refusal, just before it is sent
 STAGES = (
     CREATE_ASSIGN,
@@ -28,6 +29,7 @@ STAGES = (
     VREAD_RESPONSE,
     REQUEST_CHECK,
     CREATE_PARSED,
+    CREATE_REFUSED,
     ERROR_RESPONSE,
 )
 
@@ -72,14 +74,17 @@ class Check:
     rule: Rule
     subject: str
     error: FhirError | None
+    query: dict[str, str] = field(default_factory=dict)  # the request's query parameters
 
 
 @dataclass
 class Submitted:
-    """A create body read as a JSON object, and the resource type its URL names."""
+    """A create body read as a JSON object, the resource type its URL names, and where it would be stored."""
 
     resource: dict[str, Any]
     url_type: str
+    storage: Storage
+    tenant: str
 
 
 @dataclass
