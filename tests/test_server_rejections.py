@@ -11,22 +11,13 @@ import httpx
 import pytest
 
 from conformance import fhirjson
+from conformance.checks import ISSUE_SEVERITIES, ISSUE_TYPES
 from conformance.resources import TYPES, Marker, sample
 from conformance.server.faults import rejections
 from conformance.server.profiles import PATIENT_WITH_BIRTHDATE
 from tests.conftest import Client
 
 FHIR_JSON_TYPE = "application/fhir+json"
-# R4 valueset-issue-severity.html and valueset-issue-type.html.
-ISSUE_SEVERITIES = {"fatal", "error", "warning", "information"}
-# fmt: off
-ISSUE_TYPES = {
-    "invalid", "structure", "required", "value", "invariant", "security", "login", "unknown", "expired",
-    "forbidden", "suppressed", "processing", "not-supported", "duplicate", "multiple-matches", "not-found",
-    "deleted", "too-long", "code-invalid", "extension", "too-costly", "business-rule", "conflict", "transient",
-    "lock-error", "no-store", "exception", "timeout", "incomplete", "throttled", "informational",
-}
-# fmt: on
 CLAIMS: dict[str, dict[str, Any]] = {
     "r4": {},
     "ignore-400": {"validates": True},
