@@ -21,6 +21,7 @@ from conformance.created import Created
 from conformance.grading import grade
 from conformance.options import add_options, read_settings
 from conformance.profile import ProfileError, Settings
+from conformance.refused import Attempt, Refusal
 from conformance.reporter import Reporter
 from conformance.secrets import SECRETS, redact_url
 from conformance.suite import Suite
@@ -147,6 +148,16 @@ def tenanted(request: pytest.FixtureRequest, suite: Suite, tenancy: Tenancy) -> 
     resource_type, way = request.param
     _skip_unsupported(suite, resource_type)
     return tenancy.subject(resource_type, way)
+
+
+@pytest.fixture
+def refusal(request: pytest.FixtureRequest, suite: Suite) -> Refusal:
+    """Return the refusal a case checks: its attempt comes as the case's indirect parameter."""
+    attempt: Attempt = request.param
+    reason = suite.inapplicable(attempt)
+    if reason:
+        pytest.skip(reason)
+    return suite.refusal(attempt)
 
 
 def _skip_unsupported(suite: Suite, resource_type: str) -> None:
@@ -276,7 +287,8 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Ma
 
     funcargs = getattr(item, "funcargs", {})
     subjects = [v for value in funcargs.values() for v in (value if isinstance(value, list) else [value])]
-    exchanges = [e for subject in subjects if isinstance(subject, (Created, Subject)) for e in subject.exchanges]
+    shown = (Created, Subject, Refusal)
+    exchanges = [e for subject in subjects if isinstance(subject, shown) for e in subject.exchanges]
     extra = htmlreport.case_extra(marker.kwargs["description"], marker.args, requirements.load(), exchanges)
     report.extras = [*getattr(report, "extras", []), extras.html(extra)]  # type: ignore[attr-defined]
 

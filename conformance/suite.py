@@ -1,16 +1,22 @@
-"""One process's session state: the client, the server's capabilities, and the creates its cases share."""
+"""One process's session state: the client, the server's capabilities, and the creates and refusals its cases share."""
 
 from __future__ import annotations
 
-from conformance.client import FhirClient
+from typing import Any
+
+from conformance import requirements
+from conformance.client import FHIR_JSON, Exchange, FhirClient
 from conformance.created import Created
 from conformance.identities import OWN, identities
 from conformance.profile import Settings
-from conformance.resources import REQUESTS, Request, Run
+from conformance.refused import Attempt, Refusal
+from conformance.resources import REQUESTS, TYPES, VARIANTS, Request, Run
 from conformance.target import Target, refused_credentials
 
 EXIT_USAGE = 4
 EXIT_FAILED = 1
+# The statuses a profile's invalid_status claim allows for invalid content.
+INVALID_STATUSES = {"400": (400,), "422": (422,), "any": (400, 422)}
 
 
 class Suite:
@@ -25,6 +31,7 @@ class Suite:
         self.identities = identities(target.profile)
         self.runs = {OWN: self.run}  # what each identity created, cleaned up with its own credentials
         self._created: dict[tuple[str, str], Created] = {}
+        self._refusals: dict[str, Refusal] = {}
         self._credentials_refused: str | None = None
 
     @property
@@ -38,9 +45,8 @@ class Suite:
         """Return the create of a marked sample of the type sent as named, made on first use."""
         key = (resource_type, request)
         if key not in self._created:
-            created = self._created[key] = self.create(resource_type, REQUESTS[request])
-            if created.exchange.status in (401, 403) and request == "plain":
-                self._credentials_refused = refused_credentials(created.exchange.status, created.exchange.url)
+            created = self._created[key] = self.create(resource_type, {**REQUESTS, **VARIANTS}[request])
+            self._watch(created.exchange, request == "plain")
         return self._created[key]
 
     def create(self, resource_type: str, request: Request, identity: str = OWN) -> Created:
@@ -56,6 +62,48 @@ class Suite:
             client = FhirClient(self.client.base_url, self.identities[identity], timeout=self.settings.timeout)
             self.runs[identity] = Run(client, self.run.marker, f"{self.run.origin}{identity}-")
         return self.runs[identity]
+
+    def refusal(self, attempt: Attempt) -> Refusal:
+        """Return the refusal of an attempt, sent on first use (after the create or attempt it builds on)."""
+        if attempt.name not in self._refusals:
+            first = self.created(attempt.type, attempt.reuses) if attempt.reuses else None
+            baseline = self.refusal(attempt.baseline) if attempt.baseline else None
+            sent = self.run.sample(attempt.sample or attempt.type)
+            if first is not None:
+                sent["id"] = first.sent["id"]
+            exchange = self._send(attempt, sent)
+            refused_by = next(row for row in attempt.refusals if not self._not_applicable(row))
+            statuses = INVALID_STATUSES[self.profile.invalid_status]
+            self._refusals[attempt.name] = Refusal(
+                attempt, sent, exchange, self.run, refused_by, statuses, baseline, first
+            )
+        return self._refusals[attempt.name]
+
+    def _send(self, attempt: Attempt, sent: dict[str, Any]) -> Exchange:
+        """POST an attempt's body; remember what a server that accepted it made, for the cleanup."""
+        headers = {"Content-Type": FHIR_JSON, **attempt.headers}
+        exchange = self.client.request("POST", attempt.type + attempt.query, attempt.body(sent), headers)
+        for resource_type in (attempt.type, sent["resourceType"]):
+            self.run.remember(resource_type, exchange)
+        self._watch(exchange, baseline=False)
+        return exchange
+
+    def _watch(self, exchange: Exchange, baseline: bool) -> None:
+        """Note refused credentials: a 401 to any create, or a 403 to the plain one (a 403 may refuse one feature)."""
+        if exchange.status == 401 or (exchange.status == 403 and baseline):
+            self._credentials_refused = refused_credentials(exchange.status, exchange.url)
+
+    def inapplicable(self, attempt: Attempt) -> str | None:
+        """Return why an attempt does not apply to this server (its claims, its CapabilityStatement), or None."""
+        reasons = [self._not_applicable(row) for row in attempt.refusals]
+        if all(reasons):
+            return reasons[0]
+        unsupported = self.unsupported(attempt.type) if attempt.type in TYPES else None
+        return unsupported or attempt.skip(self.target.capabilities)
+
+    def _not_applicable(self, requirement_id: str) -> str | None:
+        """Return why a requirement does not apply to the profile's claims, or None."""
+        return requirements.load()[requirement_id].not_applicable(self.profile.claims())
 
     def creates_of(self, resource_type: str) -> list[Created]:
         """Return every create of a type, one per way of sending it."""

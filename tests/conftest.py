@@ -6,14 +6,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+Client = Callable[..., httpx.Client]
 
 
 @dataclass(frozen=True)
@@ -44,16 +47,26 @@ def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, tim
     return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
 
 
+@dataclass(frozen=True)
+class Scenarios:
+    """The repo's scenario cases, collected without running them."""
+
+    cases: dict[str, tuple[str, ...]]  # test id -> requirement ids cited
+    modules: dict[str, str]  # test id -> the module that holds it
+
+
 @pytest.fixture(scope="session")
-def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, ...]]:
-    """Collect the scenario cases (test id -> requirement ids cited) without running them."""
-    cases: dict[str, tuple[str, ...]] = {}
+def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Scenarios:
+    """Collect the scenario cases without running them."""
+    collected = Scenarios({}, {})
 
     class Collector:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
             for item in session.items:
                 marker = item.get_closest_marker("requirements")
-                cases[item.nodeid.split("[")[-1].rstrip("]")] = tuple(marker.args) if marker else ()
+                case = item.nodeid.split("[")[-1].rstrip("]")
+                collected.cases[case] = tuple(marker.args) if marker else ()
+                collected.modules[case] = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
 
     reports = tmp_path_factory.mktemp("collect-reports")
     code = pytest.main(
@@ -73,7 +86,13 @@ def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[
         plugins=[Collector()],
     )
     assert code == 0, "the scenarios do not collect"
-    return cases
+    return collected
+
+
+@pytest.fixture(scope="session")
+def scenario_cases(scenarios: Scenarios) -> dict[str, tuple[str, ...]]:
+    """Return each scenario case's test id with the requirement ids it cites."""
+    return scenarios.cases
 
 
 @pytest.fixture
@@ -91,3 +110,24 @@ def reference_server() -> Iterator[Any]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def start() -> Iterator[Client]:
+    """A client of a server with the given settings: one server per config, all stopped at the end."""
+    from conformance.server import RunningServer, ServerConfig, serve
+
+    running: dict[ServerConfig, tuple[RunningServer, httpx.Client]] = {}
+
+    def client(**settings: Any) -> httpx.Client:
+        config = ServerConfig(**settings)
+        if config not in running:
+            server = serve(config)
+            running[config] = (server, httpx.Client(base_url=server.url, timeout=10))
+        return running[config][1]
+
+    yield client
+    for _, http in running.values():
+        http.close()
+    with ThreadPoolExecutor() as pool:  # uvicorn takes ~0.2 s to stop: stop them side by side
+        list(pool.map(lambda pair: pair[0].stop(), running.values()))

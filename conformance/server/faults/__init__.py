@@ -10,45 +10,59 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import create, tenancy
+from conformance.server.faults import create, rejections, tenancy
 from conformance.server.faults.model import (
     AUTHENTICATE,
     CREATE_ASSIGN,
+    CREATE_PARSED,
+    CREATE_REFUSED,
     CREATE_RESPONSE,
     CREATE_STORED,
+    ERROR_RESPONSE,
     READ_RESPONSE,
     READ_SCOPE,
+    REQUEST_CHECK,
     SEARCH_SCOPE,
     STAGES,
     VREAD_RESPONSE,
     Assignment,
     Caller,
+    Check,
+    ErrorReply,
     Fault,
     Reply,
     Scope,
     Stored,
+    Submitted,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS, *tenancy.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *rejections.FAULTS, *tenancy.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
     "AUTHENTICATE",
     "CREATE_ASSIGN",
+    "CREATE_PARSED",
+    "CREATE_REFUSED",
     "CREATE_RESPONSE",
     "CREATE_STORED",
+    "ERROR_RESPONSE",
     "READ_RESPONSE",
     "READ_SCOPE",
     "REGISTRY",
+    "REQUEST_CHECK",
     "SEARCH_SCOPE",
     "STAGES",
     "VREAD_RESPONSE",
     "Assignment",
     "Caller",
+    "Check",
+    "ErrorReply",
     "Fault",
     "Reply",
     "Scope",
     "Stored",
+    "Submitted",
     "apply",
     "check_names",
 ]

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from conformance.server.fhirhttp import FhirError, Rule
+
 if TYPE_CHECKING:
     from conformance.server.storage import Storage
 
@@ -18,6 +20,10 @@ VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
 AUTHENTICATE = "authenticate"  # Caller: who a request on a multi-tenant server acts for
 READ_SCOPE = "read-scope"  # Scope: the tenants whose resources a read may return
 SEARCH_SCOPE = "search-scope"  # Scope: the tenants whose resources a search may return
+REQUEST_CHECK = "request-check"  # Check: one rule a request was judged by, and the refusal it earned
+CREATE_PARSED = "create-parsed"  # Submitted: a create body read as a JSON object, before its type is checked
+CREATE_REFUSED = "create-refused"  # Submitted: a parsed create body refused for its type, id or content
+ERROR_RESPONSE = "error-response"  # ErrorReply: every refusal, just before it is sent
 STAGES = (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
@@ -27,6 +33,10 @@ STAGES = (
     AUTHENTICATE,
     READ_SCOPE,
     SEARCH_SCOPE,
+    REQUEST_CHECK,
+    CREATE_PARSED,
+    CREATE_REFUSED,
+    ERROR_RESPONSE,
 )
 
 
@@ -81,6 +91,37 @@ class Scope:
     tenant: str
     visible: list[str]
     tenants: tuple[str, ...]  # every tenant the server knows
+
+
+@dataclass
+class Check:
+    """A rule the server judged a request by: what it judged, and the refusal (None: the request passed)."""
+
+    rule: Rule
+    subject: str
+    error: FhirError | None
+    query: dict[str, str] = field(default_factory=dict)  # the request's query parameters
+
+
+@dataclass
+class Submitted:
+    """A create body read as a JSON object, the resource type its URL names, and where it would be stored."""
+
+    resource: dict[str, Any]
+    url_type: str
+    storage: Storage
+    tenant: str
+
+
+@dataclass
+class ErrorReply:
+    """A refusal still open to change; its body is an OperationOutcome, plain text, or nothing (None)."""
+
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any] | str | None
+    rule: Rule | None
+    prefer: str | None
 
 
 @dataclass(frozen=True)
