@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
+
+from conformance.server.storage import Created, Criterion, Storage
 
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
 CREATE_RESPONSE = "create-response"  # Reply to a successful create
 READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
-STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, READ_RESPONSE, VREAD_RESPONSE)
+CONDITION = "create-condition"  # Condition: a conditional create about to store
+MATCH_RESPONSE = "match-response"  # Reply to a conditional create that matched one resource
+TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to run
+STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, READ_RESPONSE, VREAD_RESPONSE, CONDITION, MATCH_RESPONSE, TRANSACTION)
+
+# How a conditional create stores: (storage, tenant, resource, criteria) -> what it did.
+Store = Callable[[Storage, str, dict[str, Any], Sequence[Criterion]], Created]
 
 
 @dataclass
@@ -33,6 +42,24 @@ class Reply:
     resource: dict[str, Any]
     base: str
     prefer: str | None = None
+
+
+@dataclass
+class Condition:
+    """A conditional create about to run: its criteria, where the client gave them, and how it stores."""
+
+    criteria: list[Criterion]
+    source: str  # "header" (If-None-Exist) or "query" (POST [type]?params)
+    store: Store = Storage.create  # the atomic check-and-insert
+
+
+@dataclass
+class TransactionPlan:
+    """How a transaction is about to run: its entries' conditions, its atomic scope, the links it rewrites."""
+
+    if_none_exist: Callable[[dict[str, Any]], Any]  # an entry's condition, read from its request
+    scope: Callable[[], AbstractContextManager[Any]]  # wraps every entry, so all are stored or none
+    rewrites: set[str]  # the kinds of element whose placeholder links are rewritten
 
 
 @dataclass(frozen=True)
