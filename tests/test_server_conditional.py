@@ -252,9 +252,10 @@ def test_concurrent_identical_conditional_creates_leave_one_resource(start: Clie
 
 @pytest.mark.parametrize("repetition", range(20))
 def test_the_race_fault_duplicates_concurrent_conditional_creates(start: Client, repetition: int) -> None:
-    for _ in range(ROUNDS):
-        statuses, stored = race_round(base_of(start(faults=frozenset({"check-then-insert-race"}))))
-        assert stored > 1 and statuses.count(201) == stored
+    base = base_of(start(faults=frozenset({"check-then-insert-race"})))
+    rounds = [race_round(base) for _ in range(ROUNDS)]
+    assert all(statuses.count(201) == stored for statuses, stored in rounds)  # every 201 stored a resource
+    assert any(stored > 1 for _, stored in rounds)  # as the suite judges: one round with duplicates fails
 
 
 # -- transactions ---------------------------------------------------------------------------------
@@ -504,7 +505,7 @@ def _query_multiple(client: httpx.Client) -> None:
 
 
 def _race(client: httpx.Client) -> None:
-    assert race_round(base_of(client))[1] == 1
+    assert all(race_round(base_of(client))[1] == 1 for _ in range(ROUNDS))
 
 
 def _bundle_condition(client: httpx.Client) -> None:
