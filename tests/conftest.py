@@ -6,14 +6,19 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from conformance.server import RunningServer, ServerConfig, serve
+
 REPO = Path(__file__).resolve().parent.parent
+Client = Callable[..., httpx.Client]
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,6 @@ def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[
 @pytest.fixture
 def reference_server() -> Iterator[Any]:
     """Start reference servers on demand (``reference_server(faults=...)``), stopping them after the test."""
-    from conformance.server import ServerConfig, serve
-
     started = []
 
     def start(**config: Any) -> str:
@@ -91,3 +94,22 @@ def reference_server() -> Iterator[Any]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def start() -> Iterator[Client]:
+    """A client of a server with the given settings: one server per config, all stopped at the end."""
+    running: dict[ServerConfig, tuple[RunningServer, httpx.Client]] = {}
+
+    def client(**settings: Any) -> httpx.Client:
+        config = ServerConfig(**settings)
+        if config not in running:
+            server = serve(config)
+            running[config] = (server, httpx.Client(base_url=server.url, timeout=5))
+        return running[config][1]
+
+    yield client
+    for _, http in running.values():
+        http.close()
+    with ThreadPoolExecutor() as pool:  # uvicorn takes ~0.2 s to stop: stop them side by side
+        list(pool.map(lambda pair: pair[0].stop(), running.values()))

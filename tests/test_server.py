@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -23,11 +23,12 @@ import pytest
 
 from conformance import fhirjson
 from conformance.fhirjson import parse_instant
-from conformance.server import RunningServer, ServerConfig, serve
+from conformance.server import ServerConfig, serve
 from conformance.server import __main__ as cli
 from conformance.server.faults import REGISTRY, STAGES
 from conformance.server.search import index_entries
 from conformance.server.storage import Criterion, DuplicateId, Match, MultipleMatches, Storage
+from tests.conftest import Client
 
 REPO = Path(__file__).resolve().parents[1]
 FHIR_JSON_TYPE = "application/fhir+json"
@@ -42,26 +43,6 @@ SAMPLES = {
     "Observation": """{"resourceType": "Observation", "identifier": [{"system": "urn:test", "value": "?"}],
         "status": "final", "code": {"text": "weight"}, "valueQuantity": {"value": 72.50, "unit": "kg"}}""",
 }
-Client = Callable[..., httpx.Client]
-
-
-@pytest.fixture(scope="module")
-def start() -> Iterator[Client]:
-    """A client of a server with the given settings: one server per config, all stopped at the end."""
-    running: dict[ServerConfig, tuple[RunningServer, httpx.Client]] = {}
-
-    def client(**settings: Any) -> httpx.Client:
-        config = ServerConfig(**settings)
-        if config not in running:
-            server = serve(config)
-            running[config] = (server, httpx.Client(base_url=server.url, timeout=5))
-        return running[config][1]
-
-    yield client
-    for _, http in running.values():
-        http.close()
-    with ThreadPoolExecutor() as pool:  # uvicorn takes ~0.2 s to stop: stop them side by side
-        list(pool.map(lambda pair: pair[0].stop(), running.values()))
 
 
 def sample(rtype: str = "Patient", **extra: Any) -> dict[str, Any]:
@@ -292,11 +273,12 @@ def test_metadata_is_an_r4_capability_statement(start: Client) -> None:
     assert statement["format"] == ["application/fhir+json", "json"]
     rest = statement["rest"][0]
     assert rest["mode"] == "server" and "extension" not in rest
+    assert rest["interaction"] == [{"code": "transaction"}]
     by_type = {entry["type"]: entry for entry in rest["resource"]}
     assert len(by_type) == 145 and "Patient" in by_type and "Media" in by_type
     patient = by_type["Patient"]
     assert {i["code"] for i in patient["interaction"]} == {"create", "read", "vread", "delete", "search-type"}
-    assert patient["versioning"] == "versioned" and patient["conditionalCreate"] is False
+    assert patient["versioning"] == "versioned" and patient["conditionalCreate"] is True
     assert {p["name"] for p in patient["searchParam"]} == {"_id", "identifier", "_tag", "name"}
 
 

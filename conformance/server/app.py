@@ -1,9 +1,8 @@
-"""The reference server's HTTP API: FHIR R4 JSON create, read, vread, delete, search, metadata."""
+"""The reference server's FHIR R4 JSON API: (conditional) create, transaction, read, vread, delete, search, metadata."""
 
 from __future__ import annotations
 
 import copy
-import uuid
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,11 +14,12 @@ from starlette.routing import Route
 
 from conformance.server import faults
 from conformance.server.capability import capability_statement
+from conformance.server.conditional import condition_of
 from conformance.server.config import ServerConfig
-from conformance.server.faults import Assignment, Reply, Stored
+from conformance.server.creation import assign, refusals
+from conformance.server.faults import Assignment, Condition, Reply, Stored
 from conformance.server.fhirhttp import (
     FHIR_JSON,
-    ID_PATTERN,
     FhirError,
     error_response,
     fhir_response,
@@ -30,7 +30,8 @@ from conformance.server.fhirhttp import (
 from conformance.server.negotiation import check_accept, check_content_type, prefer_return, read_body
 from conformance.server.r4types import RESOURCE_TYPES
 from conformance.server.search import index_entries, parse_query
-from conformance.server.storage import FIRST_VERSION, DuplicateId, Record, Storage, now_instant
+from conformance.server.storage import Created, Record, Storage, now_instant
+from conformance.server.transaction import Transaction, default_plan, response_bundle
 from conformance.server.validation import parse_resource, validate
 
 ISSUE_CODES = {404: "not-found", 405: "not-supported"}
@@ -52,29 +53,52 @@ class FhirApi:
         return fhir_response(200, body)
 
     async def create(self, request: Request) -> Response:
-        """POST [base]/[type] (R4 http.html#create)."""
+        """POST [base]/[type] (R4 http.html#create), conditional with a condition (#ccreate)."""
         tenant, rtype = self._prelude(request)
         check_content_type(request)
+        condition = condition_of(request, rtype, self.config.conditional_query)
         body = await read_body(request)
-        return await run_in_threadpool(self._create, request, tenant, rtype, body)
+        return await run_in_threadpool(self._create, request, tenant, rtype, body, condition)
 
-    def _create(self, request: Request, tenant: str, rtype: str, body: bytes) -> Response:
+    def _create(self, request: Request, tenant: str, rtype: str, body: bytes, condition: Condition | None) -> Response:
         original = parse_resource(body, rtype)
         if self.config.validates:
             validate(original, self.config.invalid_status)
-        resource = self._assign(original, tenant)
+        resource = assign(original, tenant, self.config.id_policy)
         assignment = Assignment(resource, original, self.config.id_policy, self.storage, tenant)
         faults.apply(self.config.faults, faults.CREATE_ASSIGN, assignment)
-        try:
-            # If-None-Exist (R4 http.html#ccreate) will pass its criteria to this same
-            # atomic check-and-insert.
-            stored = self.storage.create(tenant, assignment.resource).resource
-        except DuplicateId as exc:
-            raise FhirError(409, "duplicate", str(exc)) from None
-        reply = self._created(request, stored)
-        faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
-        faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
+        with refusals():
+            done = self._store(tenant, assignment.resource, condition)
+        reply = self._answer(request, done)
+        if done.created:
+            faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
+            faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
+        else:  # a conditional create that matched one resource (R4 http.html#ccreate)
+            faults.apply(self.config.faults, faults.MATCH_RESPONSE, reply)
         return _render(reply)
+
+    def _store(self, tenant: str, resource: dict[str, Any], condition: Condition | None) -> Created:
+        """Insert; with a condition, check and insert in one storage transaction (R4 http.html#ccreate)."""
+        if condition is None:
+            return self.storage.create(tenant, resource)
+        faults.apply(self.config.faults, faults.CONDITION, condition)
+        return condition.store(self.storage, tenant, resource, condition.criteria)
+
+    async def transaction(self, request: Request) -> Response:
+        """POST [base] with a transaction Bundle (R4 http.html#transaction)."""
+        tenant = self._tenant(request)
+        check_accept(request)
+        check_content_type(request)
+        body = await read_body(request)
+        return await run_in_threadpool(self._transaction, request, tenant, body)
+
+    def _transaction(self, request: Request, tenant: str, body: bytes) -> Response:
+        bundle = parse_resource(body, "Bundle")
+        plan = default_plan(self.storage)
+        faults.apply(self.config.faults, faults.TRANSACTION, plan)
+        outcomes = Transaction(self.storage, self.config, tenant, plan).run(bundle)
+        prefer = prefer_return(request.headers.get("prefer"))
+        return fhir_response(200, response_bundle(outcomes, self._base(request), prefer))
 
     def read(self, request: Request) -> Response:
         """GET [base]/[type]/[id] (R4 http.html#read)."""
@@ -137,29 +161,11 @@ class FhirApi:
         """The absolute FHIR base, from the request's own scheme, host and port."""
         return str(request.base_url).rstrip("/") + self.config.base_path
 
-    def _assign(self, original: dict[str, Any], tenant: str) -> dict[str, Any]:
-        """The resource to store: server-assigned id and meta, the client's other content kept."""
-        # R4 http.html#create: the server SHALL ignore a client id, meta.versionId and
-        # meta.lastUpdated; other meta (tags, profiles, security) stays.
-        client_meta = original.get("meta")
-        meta = copy.deepcopy(client_meta) if isinstance(client_meta, dict) else {}
-        meta.update(versionId=FIRST_VERSION, lastUpdated=now_instant())
-        if tenant:
-            meta["tag"] = _tenant_tags(meta.get("tag"), tenant)
-        rest = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("resourceType", "id", "meta")}
-        return {"resourceType": original["resourceType"], "id": self._new_id(original), "meta": meta, **rest}
-
-    def _new_id(self, original: dict[str, Any]) -> str:
-        """A fresh uuid, or (id policy respect, Aidbox style) the client's own id."""
-        client_id = original.get("id")
-        if self.config.id_policy != "respect" or client_id is None:
-            return str(uuid.uuid4())
-        if not isinstance(client_id, str) or not ID_PATTERN.fullmatch(client_id):
-            raise FhirError(400, "invalid", "id must match [A-Za-z0-9\\-\\.]{1,64} (R4 datatypes.html#id)")
-        return client_id
-
-    def _created(self, request: Request, stored: dict[str, Any]) -> Reply:
-        """201 with Location, ETag and Last-Modified (R4 http.html#create, #versioning)."""
+    def _answer(self, request: Request, done: Created) -> Reply:
+        """201 for a new resource, 200 for the one a condition matched (R4 http.html#create, #ccreate)."""
+        # Either way: Location, ETag and Last-Modified of the resource's current version
+        # (#versioning), and the body Prefer asks for, as on a plain create (#prefer).
+        stored = done.resource
         base, rtype, rid = self._base(request), stored["resourceType"], stored["id"]
         vid = str(stored["meta"]["versionId"])
         headers = {"Location": location(base, rtype, rid, vid), **version_headers(stored)}
@@ -167,10 +173,11 @@ class FhirApi:
         if prefer == "minimal":
             body = None
         elif prefer == "OperationOutcome":
-            body = operation_outcome("information", "informational", f"created {rtype}/{rid} version {vid}")
+            what = "created" if done.created else "matched the existing"
+            body = operation_outcome("information", "informational", f"{what} {rtype}/{rid} version {vid}")
         else:  # return=representation, or no preference: the server's choice (R4 http.html#prefer)
             body = copy.deepcopy(stored)
-        return Reply(201, headers, body, stored, base, prefer)
+        return Reply(201 if done.created else 200, headers, body, stored, base, prefer)
 
     def _found(self, request: Request, record: Record | None, stage: str) -> Response:
         """Answer a read or vread: 404 unknown, 410 deleted (R4 http.html#read, #vread)."""
@@ -189,14 +196,6 @@ def _render(reply: Reply) -> Response:
     if reply.raw is not None:
         return Response(reply.raw, status_code=reply.status, headers={"Content-Type": FHIR_JSON, **reply.headers})
     return fhir_response(reply.status, reply.body, reply.headers)
-
-
-def _tenant_tags(tags: Any, tenant: str) -> list[Any]:
-    """Add the tenant's tag; drop client tags in the tenant system, so none can be spoofed."""
-    system, _, code = tenant.partition("|")
-    client_tags = tags if isinstance(tags, list) else []
-    kept = [t for t in client_tags if not (isinstance(t, dict) and t.get("system") == system)]
-    return [*kept, {"system": system, "code": code}]
 
 
 def _count(request: Request) -> int | None:
@@ -230,7 +229,10 @@ def build_app(config: ServerConfig) -> Starlette:
     """Build the ASGI app of one reference server; every FHIR route lives under base_path."""
     api = FhirApi(config)
     base = config.base_path
+    # POST [base] (R4 http.html#transaction), and [base]/ as many clients send it.
+    transaction_paths = sorted({base or "/", f"{base}/"})
     routes = [
+        *(Route(path, api.transaction, methods=["POST"]) for path in transaction_paths),
         Route(f"{base}/metadata", api.metadata, methods=["GET"]),
         Route(f"{base}/{{rtype}}", api.search, methods=["GET"]),
         Route(f"{base}/{{rtype}}", api.create, methods=["POST"]),

@@ -21,17 +21,27 @@ FHIR_JSON = "application/fhir+json; charset=utf-8"
 class FhirError(Exception):
     """A request the server refuses: answered with `status` and an OperationOutcome."""
 
-    def __init__(self, status: int, code: str, diagnostics: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        diagnostics: str,
+        headers: Mapping[str, str] | None = None,
+        expression: str | None = None,
+    ) -> None:
         super().__init__(diagnostics)
         self.status = status
         self.code = code
         self.diagnostics = diagnostics
         self.headers = dict(headers or {})
+        self.expression = expression
 
 
-def operation_outcome(severity: str, code: str, diagnostics: str) -> dict[str, Any]:
-    """Build a one-issue OperationOutcome (R4 operationoutcome.html)."""
-    issue = {"severity": severity, "code": code, "diagnostics": diagnostics}
+def operation_outcome(severity: str, code: str, diagnostics: str, expression: str | None = None) -> dict[str, Any]:
+    """Build a one-issue OperationOutcome (R4 operationoutcome.html), pointing at `expression` if given."""
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression is not None:
+        issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
@@ -47,7 +57,7 @@ def fhir_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[
 
 def error_response(error: FhirError) -> Response:
     """Render a refusal; R4 http.html: an OperationOutcome SHOULD accompany an error."""
-    body = operation_outcome("error", error.code, error.diagnostics)
+    body = operation_outcome("error", error.code, error.diagnostics, error.expression)
     return fhir_response(error.status, body, error.headers)
 
 

@@ -16,13 +16,18 @@ def parse_resource(body: bytes, rtype: str) -> dict[str, Any]:
         resource = fhirjson.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise FhirError(400, "invalid", f"the request body is not JSON: {exc}") from None
+    return check_resource(resource, rtype)
+
+
+def check_resource(resource: Any, rtype: str) -> dict[str, Any]:
+    """Return `resource` if it is a JSON object of type `rtype`; else 400."""
     if not isinstance(resource, dict):
-        raise FhirError(400, "invalid", "the request body is not a JSON object")
+        raise FhirError(400, "invalid", "the resource is not a JSON object")
     if _has_float(resource):
         # json reads NaN and Infinity as floats; they are not JSON (RFC 8259) nor FHIR decimals.
         raise FhirError(400, "invalid", "NaN and Infinity are not JSON numbers")
     if "resourceType" not in resource:
-        raise FhirError(400, "invalid", "the body has no resourceType")
+        raise FhirError(400, "invalid", "the resource has no resourceType")
     if resource["resourceType"] != rtype:
         found = resource["resourceType"]
         raise FhirError(400, "invalid", f"resourceType {found!r} does not match the URL type {rtype!r}")

@@ -10,35 +10,45 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import create
+from conformance.server.faults import conditional, create
 from conformance.server.faults.model import (
+    CONDITION,
     CREATE_ASSIGN,
     CREATE_RESPONSE,
     CREATE_STORED,
+    MATCH_RESPONSE,
     READ_RESPONSE,
     STAGES,
+    TRANSACTION,
     VREAD_RESPONSE,
     Assignment,
+    Condition,
     Fault,
     Reply,
     Stored,
+    TransactionPlan,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *conditional.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
+    "CONDITION",
     "CREATE_ASSIGN",
     "CREATE_RESPONSE",
     "CREATE_STORED",
+    "MATCH_RESPONSE",
     "READ_RESPONSE",
     "REGISTRY",
     "STAGES",
+    "TRANSACTION",
     "VREAD_RESPONSE",
     "Assignment",
+    "Condition",
     "Fault",
     "Reply",
     "Stored",
+    "TransactionPlan",
     "apply",
     "check_names",
 ]

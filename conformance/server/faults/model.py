@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from conformance.server.storage import Storage
+from conformance.server.storage import Created, Criterion, Storage
 
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
@@ -15,7 +15,22 @@ CREATE_RESPONSE = "create-response"  # Reply to a successful create
 CREATE_STORED = "create-stored"  # Stored: the storage just after a create, and the create's reply
 READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
-STAGES = (CREATE_ASSIGN, CREATE_RESPONSE, CREATE_STORED, READ_RESPONSE, VREAD_RESPONSE)
+CONDITION = "create-condition"  # Condition: a conditional create about to store
+MATCH_RESPONSE = "match-response"  # Reply to a conditional create that matched one resource
+TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to run
+STAGES = (
+    CREATE_ASSIGN,
+    CREATE_RESPONSE,
+    CREATE_STORED,
+    READ_RESPONSE,
+    VREAD_RESPONSE,
+    CONDITION,
+    MATCH_RESPONSE,
+    TRANSACTION,
+)
+
+# How a conditional create stores: (storage, tenant, resource, criteria) -> what it did.
+Store = Callable[[Storage, str, dict[str, Any], Sequence[Criterion]], Created]
 
 
 @dataclass
@@ -49,6 +64,24 @@ class Stored:
     storage: Storage
     tenant: str
     reply: Reply
+
+
+@dataclass
+class Condition:
+    """A conditional create about to run: its criteria, where the client gave them, and how it stores."""
+
+    criteria: list[Criterion]
+    source: str  # "header" (If-None-Exist) or "query" (POST [type]?params)
+    store: Store = Storage.create  # the atomic check-and-insert
+
+
+@dataclass
+class TransactionPlan:
+    """How a transaction is about to run: its entries' conditions, its atomic scope, the links it rewrites."""
+
+    if_none_exist: Callable[[dict[str, Any]], Any]  # an entry's condition, read from its request
+    scope: Callable[[], AbstractContextManager[Any]]  # wraps every entry, so all are stored or none
+    rewrites: set[str]  # the kinds of element whose placeholder links are rewritten
 
 
 @dataclass(frozen=True)
