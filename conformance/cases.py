@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.created import SUCCEEDED
+from conformance.created import NO_MATCH, SUCCEEDED
+from conformance.resources import REQUESTS
 
 MARKER = "requirements"
 
@@ -20,7 +21,8 @@ class Case:
     ``verifies`` is the requirement the case checks; ``needs`` are the requirements whose failure leaves
     its subject missing (no Location to GET, no resource to take an id from): the case is then blocked by
     that requirement, never failed under it. Every case of a create also needs the create accepted
-    (create.status.201). ``requests`` are the ways of sending the create it checks (resources.REQUESTS).
+    (create.status.201). ``requests`` are the ways of sending the create it checks (resources.REQUESTS), or
+    for a sequence of requests (a conditional flow, a transaction, a race) the names of the sequences.
     """
 
     id: str
@@ -30,10 +32,9 @@ class Case:
     needs: tuple[str, ...] = ()
     requests: tuple[str, ...] = ("plain",)
 
-    def requirements(self) -> tuple[str, ...]:
-        """Return the ids the case cites: what it verifies first, then what it needs."""
-        needs = self.needs if self.verifies == SUCCEEDED else (*self.needs, SUCCEEDED)
-        return (self.verifies, *dict.fromkeys(n for n in needs if n != self.verifies))
+    def requirements(self, implied: Sequence[str] = ()) -> tuple[str, ...]:
+        """Return the ids the case cites: what it verifies first, then what it and its subject need."""
+        return (self.verifies, *dict.fromkeys(n for n in (*self.needs, *implied) if n != self.verifies))
 
 
 def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
@@ -43,7 +44,7 @@ def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
     another way of sending it.
     """
     return [
-        _param((resource_type, request), case, resource_type, request)
+        _create_param((resource_type, request), case, resource_type, request)
         for resource_type in types
         for case in cases
         for request in case.requests
@@ -52,19 +53,48 @@ def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
 
 def per_type(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
     """Return pytest params ``(type, case)`` for cases whose subject is every create of one type."""
-    return [_param(resource_type, case, resource_type, "plain") for resource_type in types for case in cases]
+    return [_create_param(resource_type, case, resource_type, "plain") for resource_type in types for case in cases]
 
 
-def _param(subject: object, case: Case, resource_type: str, request: str) -> Any:
-    """Build one pytest param: its id, its requirements marker, and its xdist group (one per type)."""
+def sequences(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
+    """Return pytest params ``((type, sequence), case)`` for cases whose subject is a sequence of requests.
+
+    Ids read ``patient-one-match-status-200``; the cases of one sequence share its requests, and a case
+    needs only what it lists (its sequence makes its own resources).
+    """
+    return [
+        _param(
+            (resource_type, name),
+            case,
+            f"{resource_type.lower()}-{name}-{case.id}",
+            f"{resource_type} ({name}): {case.description}",
+            (),
+            resource_type,
+        )
+        for resource_type in types
+        for case in cases
+        for name in case.requests
+    ]
+
+
+def _create_param(subject: object, case: Case, resource_type: str, request: str) -> Any:
+    """Build the param of a create case: ids and descriptions name the type and the way of sending it."""
     way, how = ("", "") if request == "plain" else (f"{request}-", f" ({request})")
+    description = f"{resource_type}{how}: {case.description}"
+    # A create is accepted with 201; a conditional one that matches nothing is processed as a create.
+    accepted = NO_MATCH if REQUESTS[request].conditional else SUCCEEDED
+    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, (accepted,), resource_type)
+
+
+def _param(subject: object, case: Case, case_id: str, description: str, implied: Sequence[str], group: str) -> Any:
+    """Build one pytest param: its id, its requirements marker, and its xdist group."""
     return pytest.param(
         subject,
         case,
-        id=f"{resource_type.lower()}-{way}{case.id}",
+        id=case_id,
         marks=[
-            pytest.mark.requirements(*case.requirements(), description=f"{resource_type}{how}: {case.description}"),
-            # The cases of one type share its creates: under pytest-xdist they run on one worker.
-            pytest.mark.xdist_group(resource_type),
+            pytest.mark.requirements(*case.requirements(implied), description=description),
+            # The cases of one subject (a type's creates and sequences) share it: one worker runs them.
+            pytest.mark.xdist_group(group),
         ],
     )

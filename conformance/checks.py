@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -44,6 +45,17 @@ def fail(expected: str, received: str, exchange: Exchange | None = None, require
     raise ConformanceFailure(expected, received, exchange, requirement)
 
 
+@contextmanager
+def attributed(requirement: str) -> Iterator[None]:
+    """Charge a failure of the checks inside, made on another requirement's behalf, to that requirement."""
+    try:
+        yield
+    except ConformanceFailure as error:
+        if error.requirement is not None:
+            raise
+        raise ConformanceFailure(error.expected, error.received, error.exchange, requirement) from None
+
+
 def not_applicable(reason: str) -> NoReturn:
     """Skip a check whose subject the server legitimately did not produce (e.g. no ETag to compare)."""
     pytest.skip(reason)
@@ -59,6 +71,12 @@ def success(exchange: Exchange, requirement: str | None = None) -> None:
     """The server accepted the request (a 2xx status)."""
     if not 200 <= exchange.status < 300:
         fail("a 2xx status", received_status(exchange), exchange, requirement)
+
+
+def refused(exchange: Exchange, requirement: str | None = None) -> None:
+    """The server refused the request: a 4xx or 5xx status."""
+    if not 400 <= exchange.status < 600:
+        fail("a refusal (a 4xx or 5xx status)", received_status(exchange), exchange, requirement)
 
 
 def received_status(exchange: Exchange) -> str:
@@ -111,6 +129,27 @@ def resource_type(exchange: Exchange, expected: str) -> dict[str, Any]:
     if resource is None or resource["resourceType"] != expected:
         fail(f"{article(expected)} {expected} as the body", body_kind(exchange), exchange)
     return resource
+
+
+def matching(
+    exchange: Exchange, resource_type: str, identifier: Mapping[str, str], requirement: str | None = None
+) -> int:
+    """A search answers 200 with a Bundle; return how many of its resources of the type carry the identifier."""
+    bundle = exchange.resource
+    if exchange.status != 200 or bundle is None or bundle["resourceType"] != "Bundle":
+        received = received_status(exchange) if exchange.status != 200 else body_kind(exchange)
+        fail("a searchset Bundle (200)", received, exchange, requirement)
+    found = [(e.get("resource") or {}) for e in bundle.get("entry", []) if isinstance(e, dict)]
+    return sum(1 for r in found if r.get("resourceType") == resource_type and carries(r, identifier))
+
+
+def carries(resource: Mapping[str, Any], identifier: Mapping[str, str]) -> bool:
+    """Tell whether a resource carries an identifier (its system and value)."""
+    values = resource.get("identifier")
+    return any(
+        isinstance(i, dict) and i.get("system") == identifier["system"] and i.get("value") == identifier["value"]
+        for i in (values if isinstance(values, list) else [])
+    )
 
 
 def article(word: str) -> str:

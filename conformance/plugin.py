@@ -16,8 +16,7 @@ import pytest
 from conformance import htmlreport, requirements
 from conformance.cases import MARKER
 from conformance.checks import ConformanceFailure
-from conformance.client import EndpointError
-from conformance.created import Created
+from conformance.client import EndpointError, Recorded
 from conformance.grading import grade
 from conformance.options import add_options, read_settings
 from conformance.profile import ProfileError, Settings
@@ -31,6 +30,8 @@ TARGET = pytest.StashKey[Target]()
 REPORTER = pytest.StashKey[Reporter]()
 SUITE = pytest.StashKey[Suite]()
 WORKER_INPUT = "fhir_create_conformance"
+# The fixtures of the subjects cases check: a create, a type's creates, a flow, a transaction, a race.
+pytest_plugins = ["conformance.subjects"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -116,28 +117,6 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     if workeroutput is not None:
         workeroutput["created"] = [list(pair) for pair in session.run.created]
     session.close()
-
-
-@pytest.fixture
-def created(request: pytest.FixtureRequest, suite: Suite) -> Created:
-    """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
-    resource_type, how = request.param
-    _skip_unsupported(suite, resource_type)
-    return suite.created(resource_type, how)
-
-
-@pytest.fixture
-def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
-    """Return every create of one type (the case's indirect parameter), one per way of sending it."""
-    _skip_unsupported(suite, request.param)
-    return suite.creates_of(request.param)
-
-
-def _skip_unsupported(suite: Suite, resource_type: str) -> None:
-    """Skip a case whose type the server's CapabilityStatement does not create."""
-    reason = suite.unsupported(resource_type)
-    if reason:
-        pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -259,7 +238,7 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Ma
 
     funcargs = getattr(item, "funcargs", {})
     subjects = [v for value in funcargs.values() for v in (value if isinstance(value, list) else [value])]
-    exchanges = [e for subject in subjects if isinstance(subject, Created) for e in subject.exchanges]
+    exchanges = [e for subject in subjects if isinstance(subject, Recorded) for e in subject.exchanges]
     extra = htmlreport.case_extra(marker.kwargs["description"], marker.args, requirements.load(), exchanges)
     report.extras = [*getattr(report, "extras", []), extras.html(extra)]  # type: ignore[attr-defined]
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import ssl
-import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from conformance.server.faults.conditional import FAULTS
+from conformance import races
+from conformance.client import FhirClient
+from conformance.server.faults import conditional, transactions
 from conformance.server.references import REWRITTEN, resolver, rewrite
 from tests.conftest import Client
 from tests.test_server import TENANT_SYSTEM, assert_outcome, base_of, parsed, post, tenant_client
@@ -23,9 +20,7 @@ SYSTEM = "urn:conditional-test"
 XHTML = "http://www.w3.org/1999/xhtml"
 RACERS = 10
 ROUNDS = 3
-Sender = Callable[[httpx.Client, dict[str, Any]], int]  # sends one racing create, returns its status
-# The servers speak plain HTTP: one TLS context serves every racing client (one each costs ~60 ms).
-TLS = ssl.create_default_context()
+FAULTS = [*conditional.FAULTS, *transactions.FAULTS]
 
 
 def patient(value: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -212,48 +207,39 @@ def test_a_condition_in_both_header_and_query_is_refused(start: Client) -> None:
 # -- races ----------------------------------------------------------------------------------------
 
 
-def _by_header(client: httpx.Client, sent: dict[str, Any]) -> int:
-    return int(create(client, sent, by_identifier(value_of(sent))).status_code)
+def _connect(racer: FhirClient) -> None:
+    racer.search("Patient", {"_count": "0"})
 
 
-def _in_transaction(client: httpx.Client, sent: dict[str, Any]) -> int:
-    response = transact(client, entry(sent, ifNoneExist=by_identifier(value_of(sent))))
-    return int(parsed(response)["entry"][0]["response"]["status"].split()[0])
+def race_round(base: str, send: races.Send = races.by_header) -> tuple[list[int], int]:
+    """RACERS clients send one resource, conditionally, at once (as the suite races them): their statuses, and
+    how many resources exist after."""
+    sent, client = patient(), FhirClient(base)
+    try:
+        answers = races.race(client, RACERS, _connect, lambda racer: send(racer, sent))
+    finally:
+        client.close()
+    with httpx.Client(base_url=base) as http:
+        return [races.entry_status(answer) for answer in answers], count(http, value_of(sent))
 
 
-def race_round(base: str, send: Sender = _by_header) -> tuple[list[int], int]:
-    """RACERS clients send one resource, conditionally, at once: their statuses, and how many resources exist after."""
-    sent = patient()
-    barrier = threading.Barrier(RACERS)
-
-    def racer(client: httpx.Client) -> int:
-        client.get("/Patient/warm-up")  # a connection open before the start, so all requests leave together
-        barrier.wait()
-        return send(client, sent)
-
-    with ExitStack() as stack, ThreadPoolExecutor(RACERS) as pool:
-        clients = [stack.enter_context(httpx.Client(base_url=base, timeout=5, verify=TLS)) for _ in range(RACERS)]
-        statuses = list(pool.map(racer, clients))
-        return statuses, count(clients[0], value_of(sent))
-
-
-def test_concurrent_identical_transactions_leave_one_resource(start: Client) -> None:
-    for _ in range(ROUNDS):
-        statuses, stored = race_round(base_of(start()), _in_transaction)
-        assert stored == 1 and sorted(statuses) == [200] * (RACERS - 1) + [201]
-
-
-@pytest.mark.parametrize("repetition", range(20))
-def test_concurrent_identical_conditional_creates_leave_one_resource(start: Client, repetition: int) -> None:
+def test_concurrent_identical_conditional_creates_leave_one_resource(start: Client) -> None:
     for _ in range(ROUNDS):
         statuses, stored = race_round(base_of(start()))
         assert stored == 1 and sorted(statuses) == [200] * (RACERS - 1) + [201]
 
 
-@pytest.mark.parametrize("repetition", range(20))
-def test_the_race_fault_duplicates_concurrent_conditional_creates(start: Client, repetition: int) -> None:
-    base = base_of(start(faults=frozenset({"check-then-insert-race"})))
-    rounds = [race_round(base) for _ in range(ROUNDS)]
+def test_concurrent_identical_transactions_leave_one_resource(start: Client) -> None:
+    for _ in range(ROUNDS):
+        statuses, stored = race_round(base_of(start()), races.in_transaction)
+        assert stored == 1 and sorted(statuses) == [200] * (RACERS - 1) + [201]
+
+
+@pytest.mark.parametrize("fault", ["check-then-insert-race", "bundle-check-then-insert-race"])
+def test_the_race_faults_duplicate_concurrent_conditional_requests(start: Client, fault: str) -> None:
+    # tests/test_races.py repeats the suite's own race against each racing fault, 20 times.
+    send = races.in_transaction if fault.startswith("bundle") else races.by_header
+    rounds = [race_round(base_of(start(faults=frozenset({fault}))), send) for _ in range(ROUNDS)]
     assert all(statuses.count(201) == stored for statuses, stored in rounds)  # every 201 stored a resource
     assert any(stored > 1 for _, stored in rounds)  # as the suite judges: one round with duplicates fails
 
@@ -470,165 +456,3 @@ REF = "Patient/p1"
 def test_rewriting_replaces_references_uris_and_narrative_links_but_no_canonical(element: Any, expected: Any) -> None:
     target = {"resourceType": "Patient", "id": "p1", "meta": {"versionId": "3"}}
     assert rewrite(element, resolver({URN: target}), REWRITTEN) == expected
-
-
-# -- faults ---------------------------------------------------------------------------------------
-
-
-def _header_none(client: httpx.Client) -> None:
-    sent = patient()
-    assert create(client, sent, by_identifier(value_of(sent))).status_code == 201
-    assert count(client, value_of(sent)) == 1
-
-
-def _header_one(client: httpx.Client) -> None:
-    value, (first,) = seeded(client)
-    response = create(client, patient(value), by_identifier(value))
-    assert response.status_code == 200 and parsed(response)["id"] == first["id"] and count(client, value) == 1
-
-
-def _header_multiple(client: httpx.Client) -> None:
-    value, _ = seeded(client, 2)
-    assert create(client, patient(value), by_identifier(value)).status_code == 412 and count(client, value) == 2
-
-
-def _query_one(client: httpx.Client) -> None:
-    value, (first,) = seeded(client)
-    response = post(client, patient(value), f"/Patient?{by_identifier(value)}")
-    assert response.status_code == 200 and parsed(response)["id"] == first["id"] and count(client, value) == 1
-
-
-def _query_multiple(client: httpx.Client) -> None:
-    value, _ = seeded(client, 2)
-    response = post(client, patient(value), f"/Patient?{by_identifier(value)}")
-    assert response.status_code == 412 and count(client, value) == 2
-
-
-def _race(client: httpx.Client) -> None:
-    assert all(race_round(base_of(client))[1] == 1 for _ in range(ROUNDS))
-
-
-def _bundle_condition(client: httpx.Client) -> None:
-    value, (first,) = seeded(client)
-    (item,) = parsed(transact(client, entry(patient(value), ifNoneExist=by_identifier(value))))["entry"]
-    assert item["response"]["status"] == "200 OK" and item["resource"]["id"] == first["id"]
-
-
-def _bundle_case(client: httpx.Client) -> None:
-    value, _ = seeded(client)
-    transact(client, entry(patient(value), IfNoneExist=by_identifier(value)))
-    assert count(client, value) == 2
-
-
-def _bundle_atomic(client: httpx.Client) -> None:
-    first = patient()
-    assert_outcome(transact(client, entry(first), entry(patient(), url="Observation")), 400)
-    assert count(client, value_of(first)) == 0
-
-
-def _linked_observation(client: httpx.Client) -> tuple[str, str, dict[str, Any]]:
-    """Run the linked transaction: the urn, the reference it became, and the Observation stored."""
-    urn, entries = linked(uuid.uuid4().hex)
-    observation, _, created = (e["resource"] for e in parsed(transact(client, *entries))["entry"])
-    return urn, f"Patient/{created['id']}", observation
-
-
-def _link(check: Callable[[str, str, dict[str, Any]], bool]) -> Callable[[httpx.Client], None]:
-    def probe(client: httpx.Client) -> None:
-        assert check(*_linked_observation(client))
-
-    return probe
-
-
-PROBES: dict[str, Callable[[httpx.Client], None]] = {
-    "header-none": _header_none,
-    "header-one": _header_one,
-    "header-multiple": _header_multiple,
-    "query-one": _query_one,
-    "query-multiple": _query_multiple,
-    "race": _race,
-    "bundle-condition": _bundle_condition,
-    "bundle-case": _bundle_case,
-    "bundle-atomic": _bundle_atomic,
-    "link-reference": _link(lambda urn, ref, obs: obs["subject"]["reference"] == ref),
-    "link-uri": _link(lambda urn, ref, obs: obs["meta"]["source"] == ref),
-    "link-narrative": _link(lambda urn, ref, obs: f'href="{ref}"' in obs["text"]["div"]),
-    "link-canonical": _link(lambda urn, ref, obs: obs["meta"]["profile"] == [urn]),
-}
-# What each fault breaks, and nothing else: "" is the correct server.
-BREAKS = {
-    "": set(),
-    "condition-ignored": {"header-one", "header-multiple", "race"},
-    "multiple-matches-create": {"header-multiple", "query-multiple"},
-    "multiple-matches-200": {"header-multiple", "query-multiple"},
-    "one-match-201": {"header-one", "query-one"},
-    "one-match-duplicates": {"header-one", "query-one", "race"},
-    "query-condition-ignored": {"query-one", "query-multiple"},
-    "check-then-insert-race": {"race"},
-    "bundle-condition-ignored": {"bundle-condition"},
-    "bundle-condition-any-case": {"bundle-case"},
-    "bundle-not-atomic": {"bundle-atomic"},
-    "urn-references-kept": {"link-reference"},
-    "urn-uris-kept": {"link-uri"},
-    "urn-narrative-kept": {"link-narrative"},
-    "canonical-rewritten": {"link-canonical"},
-}
-
-
-def test_every_fault_of_the_module_is_in_the_matrix() -> None:
-    assert sorted(BREAKS) == sorted(["", *(fault.name for fault in FAULTS)])
-
-
-@pytest.mark.parametrize("fault", BREAKS, ids=lambda name: name or "correct")
-def test_each_fault_breaks_exactly_its_behaviours(start: Client, fault: str) -> None:
-    client = start(conditional_query=True, faults=frozenset({fault} - {""}))
-    broken = set()
-    for name, probe in PROBES.items():
-        try:
-            probe(client)
-        except AssertionError:
-            broken.add(name)
-    assert broken == BREAKS[fault]
-
-
-def _detail_multiple_matches_create(client: httpx.Client) -> None:
-    value, _ = seeded(client, 2)
-    assert create(client, patient(value), by_identifier(value)).status_code == 201 and count(client, value) == 3
-
-
-def _detail_multiple_matches_200(client: httpx.Client) -> None:
-    value, (first, _) = seeded(client, 2)
-    response = create(client, patient(value), by_identifier(value))
-    assert response.status_code == 200 and parsed(response)["id"] == first["id"] and count(client, value) == 2
-
-
-def _detail_one_match_201(client: httpx.Client) -> None:
-    value, (first,) = seeded(client)
-    response = create(client, patient(value), by_identifier(value))
-    assert response.status_code == 201 and parsed(response)["id"] == first["id"] and count(client, value) == 1
-
-
-def _detail_one_match_duplicates(client: httpx.Client) -> None:
-    value, (first,) = seeded(client)
-    response = create(client, patient(value), by_identifier(value))
-    assert response.status_code == 200 and parsed(response)["id"] == first["id"] and count(client, value) == 2
-
-
-def _detail_bundle_not_atomic(client: httpx.Client) -> None:
-    first = patient()
-    assert_outcome(transact(client, entry(first), entry(patient(), url="Observation")), 400)
-    assert count(client, value_of(first)) == 1
-
-
-FAULT_DETAILS = {
-    "multiple-matches-create": _detail_multiple_matches_create,
-    "multiple-matches-200": _detail_multiple_matches_200,
-    "one-match-201": _detail_one_match_201,
-    "one-match-duplicates": _detail_one_match_duplicates,
-    "bundle-not-atomic": _detail_bundle_not_atomic,
-}
-
-
-@pytest.mark.parametrize("name", sorted(FAULT_DETAILS))
-def test_fault_details(start: Client, name: str) -> None:
-    FAULT_DETAILS[name](start(faults=frozenset({name})))

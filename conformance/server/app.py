@@ -14,13 +14,14 @@ from starlette.routing import Route
 
 from conformance.server import faults
 from conformance.server.capability import capability_statement
-from conformance.server.conditional import condition_of
+from conformance.server.conditional import condition_of, required
 from conformance.server.config import ServerConfig
 from conformance.server.creation import assign, refusals
-from conformance.server.faults import Assignment, Condition, Reply, Stored
+from conformance.server.faults import Assignment, Condition, ErrorReply, Reply, Stored
 from conformance.server.fhirhttp import (
     FHIR_JSON,
     FhirError,
+    error_outcome,
     error_response,
     fhir_response,
     location,
@@ -82,7 +83,7 @@ class FhirApi:
         if condition is None:
             return self.storage.create(tenant, resource)
         faults.apply(self.config.faults, faults.CONDITION, condition)
-        return condition.store(self.storage, tenant, resource, condition.criteria)
+        return condition.store(self.storage, tenant, resource, required(condition.criteria))
 
     async def transaction(self, request: Request) -> Response:
         """POST [base] with a transaction Bundle (R4 http.html#transaction)."""
@@ -97,8 +98,11 @@ class FhirApi:
         plan = default_plan(self.storage)
         faults.apply(self.config.faults, faults.TRANSACTION, plan)
         outcomes = Transaction(self.storage, self.config, tenant, plan).run(bundle)
-        prefer = prefer_return(request.headers.get("prefer"))
-        return fhir_response(200, response_bundle(outcomes, self._base(request), prefer))
+        base, prefer = self._base(request), prefer_return(request.headers.get("prefer"))
+        response = response_bundle(outcomes, base, prefer)
+        reply = Reply(200, {}, response, response, base, prefer)
+        faults.apply(self.config.faults, faults.TRANSACTION_RESPONSE, reply)
+        return _render(reply)
 
     def read(self, request: Request) -> Response:
         """GET [base]/[type]/[id] (R4 http.html#read)."""
@@ -209,8 +213,11 @@ def _count(request: Request) -> int | None:
 
 
 async def _fhir_error(request: Request, exc: Exception) -> Response:
+    """The server's own refusals, as the faults of the app that refused leave them."""
     assert isinstance(exc, FhirError)
-    return error_response(exc)
+    reply = ErrorReply(exc.status, dict(exc.headers), error_outcome(exc))
+    faults.apply(request.app.state.api.config.faults, faults.ERROR_RESPONSE, reply)
+    return fhir_response(reply.status, reply.body, reply.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -27,9 +27,9 @@ def condition_of(request: Request, rtype: str, query_form: bool) -> Condition | 
     if header is not None and query:
         raise FhirError(400, "invalid", "give the condition in If-None-Exist or in the query string, not both")
     if header is not None:
-        return Condition(parse_condition(rtype, header), "header")
+        return Condition(rtype, parse_condition(rtype, header), "header")
     if query:
-        return Condition(_criteria(rtype, query), "query")
+        return Condition(rtype, _criteria(rtype, query), "query")
     return None
 
 
@@ -42,18 +42,22 @@ def _filters(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(key, value) for key, value in items if key not in NOT_CONDITIONS]
 
 
-def _criteria(rtype: str, items: list[tuple[str, str]]) -> list[Criterion]:
-    """The criteria of a condition; 400 for one this server cannot evaluate exactly."""
-    # R4 http.html#ccreate decides by how many resources the search matches. With no criteria
-    # (empty, only '&', only empty values) or with a parameter a lenient search would drop
-    # (R4 search.html#errors), it would select more than the client asked for, and a 200 with
-    # an unrelated resource or a 412 would both mislead. Such a condition is not supported, and
-    # #ccreate says "Servers that don't support the conditional update [sic] SHOULD return an
-    # HTTP 400 error".
-    unknown = sorted({key.partition(":")[0] for key, _ in items} - supported_params(rtype).keys())
-    if unknown:
-        raise FhirError(400, "not-supported", f"the condition uses unsupported parameters: {', '.join(unknown)}")
-    criteria = parse_query(rtype, items)
+def required(criteria: list[Criterion]) -> list[Criterion]:
+    """Return the criteria of a condition; 400 when it has none (empty, only '&', only empty values)."""
+    # R4 http.html#ccreate decides by how many resources the search matches; a condition with no
+    # criteria would select every resource, and a 200 with an unrelated resource or a 412 would both
+    # mislead. Such a condition is not supported: "Servers that don't support the conditional update
+    # [sic] SHOULD return an HTTP 400 error".
     if not criteria:
         raise FhirError(400, "invalid", "the condition has no search criteria")
     return criteria
+
+
+def _criteria(rtype: str, items: list[tuple[str, str]]) -> list[Criterion]:
+    """The criteria of a condition (perhaps none); 400 for one this server cannot evaluate exactly."""
+    # A parameter a lenient search would drop (R4 search.html#errors) would select more than the
+    # client asked for: not supported either.
+    unknown = sorted({key.partition(":")[0] for key, _ in items} - supported_params(rtype).keys())
+    if unknown:
+        raise FhirError(400, "not-supported", f"the condition uses unsupported parameters: {', '.join(unknown)}")
+    return parse_query(rtype, items)

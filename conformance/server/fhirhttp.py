@@ -55,10 +55,14 @@ def fhir_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[
     return Response(fhirjson.dumps(body).encode("utf-8"), status_code=status, headers=all_headers)
 
 
+def error_outcome(error: FhirError) -> dict[str, Any]:
+    """The OperationOutcome of a refusal; R4 http.html: one SHOULD accompany an error."""
+    return operation_outcome("error", error.code, error.diagnostics, error.expression)
+
+
 def error_response(error: FhirError) -> Response:
-    """Render a refusal; R4 http.html: an OperationOutcome SHOULD accompany an error."""
-    body = operation_outcome("error", error.code, error.diagnostics, error.expression)
-    return fhir_response(error.status, body, error.headers)
+    """Render a refusal with its OperationOutcome."""
+    return fhir_response(error.status, error_outcome(error), error.headers)
 
 
 def http_date(moment: datetime) -> str:

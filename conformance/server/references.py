@@ -40,8 +40,8 @@ NARRATIVE_LINK = re.compile(r"""(<a\s(?:[^>]*?\s)?href|<img\s(?:[^>]*?\s)?src)(\
 Resolve = Callable[[str], str | None]
 
 
-def resolver(targets: Mapping[str, dict[str, Any]]) -> Resolve:
-    """Map a link to an entry (its fullUrl) to the resource stored for it: Type/id."""
+def resolver(targets: Mapping[str, dict[str, Any]], keep_versions: bool = True) -> Resolve:
+    """Map a link to an entry (its fullUrl) to the resource stored for it: Type/id (with its version, if asked)."""
 
     def resolve(link: str) -> str | None:
         full_url, history, _ = link.partition("/_history/")
@@ -50,7 +50,7 @@ def resolver(targets: Mapping[str, dict[str, Any]]) -> Resolve:
             return None  # R4 #trules: references outside the bundle "are left untouched"
         reference = f"{target['resourceType']}/{target['id']}"
         # R4 #trules: "Version-specific references should remain as version-specific references".
-        return f"{reference}/_history/{target['meta']['versionId']}" if history else reference
+        return f"{reference}/_history/{target['meta']['versionId']}" if history and keep_versions else reference
 
     return resolve
 

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.server.conditional import parse_condition
+from conformance.server.conditional import parse_condition, required
 from conformance.server.config import ServerConfig
 from conformance.server.creation import assign, refusals
-from conformance.server.faults import TransactionPlan
+from conformance.server.faults import Condition, TransactionPlan
 from conformance.server.fhirhttp import FhirError, location, operation_outcome
 from conformance.server.r4types import RESOURCE_TYPES
 from conformance.server.references import REWRITTEN, Resolve, resolver, rewrite
@@ -52,27 +52,39 @@ class Transaction:
     def run(self, bundle: dict[str, Any]) -> list[Outcome]:
         """Store every entry or none, with links between entries rewritten; one outcome per entry, in order."""
         entries = _entries(bundle)
+        conditions = [self._condition(index, entry) for index, entry in enumerate(entries)]
+        self.plan.prepare(self.storage, self.tenant, conditions)
         # R4 http.html#trules processes DELETE, POST, PUT/PATCH, GET in that order; POST is the only
         # method here, so entries run in bundle order. Every entry is stored before any link is
         # rewritten: an entry may point at a later one, and a later conditional entry may match an
         # earlier one.
         with self.plan.scope():
-            outcomes = [self._post(index, entry) for index, entry in enumerate(entries)]
-            resolve = resolver({o.full_url: o.resource for o in outcomes if o.full_url is not None})
+            outcomes = [self._post(index, entry, conditions[index]) for index, entry in enumerate(entries)]
+            targets = {o.full_url: o.resource for o in outcomes if o.full_url is not None}
+            resolve = resolver(targets, self.plan.keep_versions)
             relinked = [self._relink(outcome, resolve) for outcome in outcomes]
         return _as_stored(relinked)
 
-    def _post(self, index: int, entry: dict[str, Any]) -> Outcome:
-        """Create one entry's resource, or (ifNoneExist) find the one it matches."""
+    def _condition(self, index: int, entry: dict[str, Any]) -> Condition:
+        """An entry's request.ifNoneExist as a condition (no criteria: a plain create); 400 if unreadable."""
         with _at(index):
             rtype, request = _request(entry)
+            condition = self.plan.if_none_exist(request)
+            if condition is None:
+                return Condition(rtype, [], "transaction")
+            criteria = required(parse_condition(rtype, _text(condition, "ifNoneExist")))
+            return Condition(rtype, criteria, "transaction")
+
+    def _post(self, index: int, entry: dict[str, Any], condition: Condition) -> Outcome:
+        """Create one entry's resource, or (with a condition) find the one it matches."""
+        with _at(index):
+            rtype, _ = _request(entry)
             resource = check_resource(entry.get("resource"), rtype)
             if self.config.validates:
                 validate(resource, self.config.invalid_status)
-            condition = self.plan.if_none_exist(request)
-            criteria = [] if condition is None else parse_condition(rtype, _text(condition, "ifNoneExist"))
+            assigned = assign(resource, self.tenant, self.config.id_policy)
             with refusals():
-                done = self.storage.create(self.tenant, assign(resource, self.tenant, self.config.id_policy), criteria)
+                done = condition.store(self.storage, self.tenant, assigned, condition.criteria)
         full_url = entry.get("fullUrl")
         return Outcome(full_url if isinstance(full_url, str) else None, done.resource, done.created)
 

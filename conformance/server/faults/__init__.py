@@ -10,26 +10,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import conditional, create
+from conformance.server.faults import conditional, create, transactions
 from conformance.server.faults.model import (
     CONDITION,
     CREATE_ASSIGN,
     CREATE_RESPONSE,
     CREATE_STORED,
+    ERROR_RESPONSE,
     MATCH_RESPONSE,
     READ_RESPONSE,
     STAGES,
     TRANSACTION,
+    TRANSACTION_RESPONSE,
     VREAD_RESPONSE,
     Assignment,
     Condition,
+    ErrorReply,
     Fault,
     Reply,
     Stored,
     TransactionPlan,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS, *conditional.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
@@ -37,14 +40,17 @@ __all__ = [
     "CREATE_ASSIGN",
     "CREATE_RESPONSE",
     "CREATE_STORED",
+    "ERROR_RESPONSE",
     "MATCH_RESPONSE",
     "READ_RESPONSE",
     "REGISTRY",
     "STAGES",
     "TRANSACTION",
+    "TRANSACTION_RESPONSE",
     "VREAD_RESPONSE",
     "Assignment",
     "Condition",
+    "ErrorReply",
     "Fault",
     "Reply",
     "Stored",

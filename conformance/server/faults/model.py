@@ -18,6 +18,8 @@ VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
 CONDITION = "create-condition"  # Condition: a conditional create about to store
 MATCH_RESPONSE = "match-response"  # Reply to a conditional create that matched one resource
 TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to run
+TRANSACTION_RESPONSE = "transaction-response"  # Reply: a successful transaction's response Bundle
+ERROR_RESPONSE = "error-response"  # ErrorReply: a refusal, just before it is sent
 STAGES = (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
@@ -27,6 +29,8 @@ STAGES = (
     CONDITION,
     MATCH_RESPONSE,
     TRANSACTION,
+    TRANSACTION_RESPONSE,
+    ERROR_RESPONSE,
 )
 
 # How a conditional create stores: (storage, tenant, resource, criteria) -> what it did.
@@ -67,12 +71,26 @@ class Stored:
 
 
 @dataclass
-class Condition:
-    """A conditional create about to run: its criteria, where the client gave them, and how it stores."""
+class ErrorReply:
+    """A refusal still open to change: status, headers, body (an OperationOutcome, or None: no body)."""
 
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+
+
+@dataclass
+class Condition:
+    """A create about to store: its criteria (none: a plain create), where they came from, and how it stores."""
+
+    rtype: str
     criteria: list[Criterion]
-    source: str  # "header" (If-None-Exist) or "query" (POST [type]?params)
+    source: str  # "header" (If-None-Exist), "query" (POST [type]?params) or "transaction" (ifNoneExist)
     store: Store = Storage.create  # the atomic check-and-insert
+
+
+def _settled(storage: Storage, tenant: str, conditions: list[Condition]) -> None:
+    """Leave every entry's condition to be checked inside the transaction, with its insert."""
 
 
 @dataclass
@@ -82,6 +100,9 @@ class TransactionPlan:
     if_none_exist: Callable[[dict[str, Any]], Any]  # an entry's condition, read from its request
     scope: Callable[[], AbstractContextManager[Any]]  # wraps every entry, so all are stored or none
     rewrites: set[str]  # the kinds of element whose placeholder links are rewritten
+    # Runs before the scope opens, with one Condition per entry (criteria [] for a plain POST).
+    prepare: Callable[[Storage, str, list[Condition]], None] = _settled
+    keep_versions: bool = True  # a version-specific link stays version-specific (R4 http.html#trules)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,71 @@
+"""The subjects cases check, as pytest fixtures: a create, a type's creates, a conditional-create flow, a
+transaction flow, a race. Each is skipped, with the reason, where the server's claims say it does not apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.conditional import PLANS as FLOWS
+from conformance.conditional import Flow
+from conformance.created import Created
+from conformance.races import Race
+from conformance.resources import REQUESTS
+from conformance.suite import Suite
+from conformance.transactions import PLANS as TRANSACTIONS
+from conformance.transactions import Transaction
+
+# The suite's transactions make Patients; conditions are checked on Patients.
+PATIENT = "Patient"
+
+
+@pytest.fixture
+def created(request: pytest.FixtureRequest, suite: Suite) -> Created:
+    """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
+    resource_type, how = request.param
+    _skip(suite.unsupported(resource_type))
+    if REQUESTS[how].conditional:
+        _skip(suite.conditional_unsupported(resource_type))
+    return suite.created(resource_type, how)
+
+
+@pytest.fixture
+def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
+    """Return every plain create of one type (the case's indirect parameter), one per way of sending it."""
+    _skip(suite.unsupported(request.param))
+    return suite.creates_of(request.param)
+
+
+@pytest.fixture
+def flow(request: pytest.FixtureRequest, suite: Suite) -> Flow:
+    """Return a conditional-create flow: (type, flow name) come as the case's indirect parameter."""
+    resource_type, name = request.param
+    _skip(suite.unsupported(resource_type) or suite.conditional_unsupported(resource_type))
+    if FLOWS[name].query and not suite.profile.conditional_query:
+        pytest.skip("not applicable: the profile does not claim the query form of conditional create")
+    return suite.flow(resource_type, name)
+
+
+@pytest.fixture
+def transaction(request: pytest.FixtureRequest, suite: Suite) -> Transaction:
+    """Return a transaction flow: ("Bundle", flow name) come as the case's indirect parameter."""
+    _, name = request.param
+    _skip(suite.transactions_unsupported() or suite.unsupported(PATIENT))
+    if TRANSACTIONS[name].conditional:
+        _skip(suite.conditional_unsupported(PATIENT))
+    return suite.transaction(name)
+
+
+@pytest.fixture
+def race(request: pytest.FixtureRequest, suite: Suite) -> Race:
+    """Return a race: (type, race name) come as the case's indirect parameter."""
+    resource_type, name = request.param
+    _skip(suite.unsupported(resource_type) or suite.conditional_unsupported(resource_type))
+    if name == "transaction":
+        _skip(suite.transactions_unsupported())
+    return suite.race(resource_type, name)
+
+
+def _skip(reason: str | None) -> None:
+    """Skip the case when its subject does not apply to the server."""
+    if reason:
+        pytest.skip(reason)
