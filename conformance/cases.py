@@ -32,9 +32,23 @@ class Case:
     needs: tuple[str, ...] = ()
     requests: tuple[str, ...] = ("plain",)
 
-    def requirements(self, implied: Sequence[str] = ()) -> tuple[str, ...]:
-        """Return the ids the case cites: what it verifies first, then what it and its subject need."""
-        return (self.verifies, *dict.fromkeys(n for n in (*self.needs, *implied) if n != self.verifies))
+    def requirements(self, accepted: str | None = SUCCEEDED) -> tuple[str, ...]:
+        """Return the ids the case cites: what it verifies, then its needs and the create accepted (if a create)."""
+        return _cited(self.verifies, (*self.needs, *([accepted] if accepted else [])))
+
+
+@dataclass(frozen=True)
+class Refusal(Case):
+    """A row whose subject is a create the server should refuse: it does not need the create accepted."""
+
+    def requirements(self, accepted: str | None = SUCCEEDED) -> tuple[str, ...]:
+        """Return the ids the case cites: what it verifies first, then what it needs."""
+        return _cited(self.verifies, self.needs)
+
+
+def _cited(verifies: str, needs: Iterable[str]) -> tuple[str, ...]:
+    """Return what a case verifies, then each of its needs once (never the verified one again)."""
+    return (verifies, *dict.fromkeys(n for n in needs if n != verifies))
 
 
 def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
@@ -68,7 +82,7 @@ def sequences(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
             case,
             f"{resource_type.lower()}-{name}-{case.id}",
             f"{resource_type} ({name}): {case.description}",
-            (),
+            None,
             resource_type,
         )
         for resource_type in types
@@ -82,18 +96,19 @@ def _create_param(subject: object, case: Case, resource_type: str, request: str)
     way, how = ("", "") if request == "plain" else (f"{request}-", f" ({request})")
     description = f"{resource_type}{how}: {case.description}"
     # A create is accepted with 201; a conditional one that matches nothing is processed as a create.
-    accepted = NO_MATCH if REQUESTS[request].conditional else SUCCEEDED
-    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, (accepted,), resource_type)
+    conditional = request in REQUESTS and REQUESTS[request].conditional
+    accepted = NO_MATCH if conditional else SUCCEEDED
+    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, accepted, resource_type)
 
 
-def _param(subject: object, case: Case, case_id: str, description: str, implied: Sequence[str], group: str) -> Any:
+def _param(subject: object, case: Case, case_id: str, description: str, accepted: str | None, group: str) -> Any:
     """Build one pytest param: its id, its requirements marker, and its xdist group."""
     return pytest.param(
         subject,
         case,
         id=case_id,
         marks=[
-            pytest.mark.requirements(*case.requirements(implied), description=description),
+            pytest.mark.requirements(*case.requirements(accepted), description=description),
             # The cases of one subject (a type's creates and sequences) share it: one worker runs them.
             pytest.mark.xdist_group(group),
         ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -73,12 +73,6 @@ def success(exchange: Exchange, requirement: str | None = None) -> None:
         fail("a 2xx status", received_status(exchange), exchange, requirement)
 
 
-def refused(exchange: Exchange, requirement: str | None = None) -> None:
-    """The server refused the request: a 4xx or 5xx status."""
-    if not 400 <= exchange.status < 600:
-        fail("a refusal (a 4xx or 5xx status)", received_status(exchange), exchange, requirement)
-
-
 def received_status(exchange: Exchange) -> str:
     """Describe the status received: '404', or 'no answer (ReadTimeout after 30 s)'."""
     return str(exchange.status) if exchange.answered else exchange.outcome
@@ -131,25 +125,14 @@ def resource_type(exchange: Exchange, expected: str) -> dict[str, Any]:
     return resource
 
 
-def matching(
-    exchange: Exchange, resource_type: str, identifier: Mapping[str, str], requirement: str | None = None
-) -> int:
+def matching(exchange: Exchange, resource_type: str, identifier: dict[str, str], requirement: str | None = None) -> int:
     """A search answers 200 with a Bundle; return how many of its resources of the type carry the identifier."""
     bundle = exchange.resource
     if exchange.status != 200 or bundle is None or bundle["resourceType"] != "Bundle":
         received = received_status(exchange) if exchange.status != 200 else body_kind(exchange)
         fail("a searchset Bundle (200)", received, exchange, requirement)
     found = [(e.get("resource") or {}) for e in bundle.get("entry", []) if isinstance(e, dict)]
-    return sum(1 for r in found if r.get("resourceType") == resource_type and carries(r, identifier))
-
-
-def carries(resource: Mapping[str, Any], identifier: Mapping[str, str]) -> bool:
-    """Tell whether a resource carries an identifier (its system and value)."""
-    values = resource.get("identifier")
-    return any(
-        isinstance(i, dict) and i.get("system") == identifier["system"] and i.get("value") == identifier["value"]
-        for i in (values if isinstance(values, list) else [])
-    )
+    return sum(1 for r in found if r.get("resourceType") == resource_type and fhirjson.holds_identifier(r, identifier))
 
 
 def article(word: str) -> str:
@@ -299,3 +282,62 @@ def _render(value: Any) -> str:
     """Render a JSON value compactly for a failure message."""
     text = fhirjson.dumps(value)
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+def tag(exchange: Exchange, resource: Any, system: str, code: str | None, requirement: str | None = None) -> str:
+    """meta.tag holds a tag of the system, with the code when one is given; return the code it holds."""
+    found = [t for t in fhirjson.tags(resource) if t.get("system") == system and code in (None, t.get("code"))]
+    if not found or not isinstance(found[0].get("code"), str):
+        fail(f"meta.tag holding {system}|{code or '<any code>'}", _codings(resource), exchange, requirement)
+    return str(found[0]["code"])
+
+
+def only_tag(exchange: Exchange, resource: Any, system: str, code: str) -> None:
+    """meta.tag holds one tag of the system, with the code: a client-supplied one in that system is not kept."""
+    if [_coding(t) for t in fhirjson.tags(resource) if t.get("system") == system] != [f"{system}|{code}"]:
+        fail(f"one tag of {system}, {system}|{code}", _codings(resource), exchange)
+
+
+def tags_kept(exchange: Exchange, resource: Any, sent: Sequence[dict[str, Any]]) -> None:
+    """meta.tag holds each tag the client sent."""
+    held = {_coding(t) for t in fhirjson.tags(resource)}
+    for wanted in (t for t in sent if _coding(t) not in held):
+        fail(f"meta.tag keeping the client's {_coding(wanted)}", _codings(resource), exchange)
+
+
+def same_tags(exchange: Exchange, expected: Any, received: Any) -> None:
+    """Two resources hold the same meta.tag codings, in any order."""
+    equal("meta.tag", _codings(expected), _codings(received), exchange)
+
+
+def _coding(tag: dict[str, Any]) -> str:
+    """Render a coding as system|code."""
+    return f"{tag.get('system')}|{tag.get('code')}"
+
+
+def _codings(resource: Any) -> str:
+    """Render a resource's tags, sorted, for a comparison or a failure message."""
+    return ", ".join(sorted(_coding(t) for t in fhirjson.tags(resource))) or "no tag"
+
+
+def hidden(exchange: Exchange, identifier: dict[str, Any]) -> None:
+    """Another tenant's read of the resource carrying the identifier is refused: 404, or 403."""
+    shown = exchange.resource
+    # Ids may be scoped per tenant: a 200 with a resource of the reader's own (another identifier) reveals nothing.
+    if exchange.status != 200 or shown is None or fhirjson.holds_identifier(shown, identifier):
+        status(exchange, 404, 403)
+
+
+def absent(exchange: Exchange, identifier: dict[str, Any], expected: str) -> None:
+    """A search answer lists no resource carrying the identifier."""
+    entries = (exchange.resource or {}).get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and fhirjson.holds_identifier(resource, identifier):
+            fail(expected, f"{resource.get('resourceType')}/{resource.get('id')} in the search results", exchange)
+
+
+def refused(exchange: Exchange, requirement: str | None = None) -> None:
+    """The server did not accept the request: no 2xx status."""
+    if 200 <= exchange.status < 300:
+        fail("a refusal", received_status(exchange), exchange, requirement)

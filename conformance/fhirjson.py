@@ -1,4 +1,4 @@
-"""FHIR JSON values: decimals kept exact (``1.50`` stays ``1.50``), instants, and JSON media types."""
+"""FHIR JSON values: decimals kept exact (``1.50`` stays ``1.50``), instants, tags, identifiers, JSON media types."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ def parse_instant(text: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
+
+
+def tags(resource: Any) -> list[dict[str, Any]]:
+    """Return a resource's meta.tag codings (none when it has none)."""
+    meta = resource.get("meta") if isinstance(resource, dict) else None
+    found = meta.get("tag") if isinstance(meta, dict) else None
+    return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
+
+
+def holds_identifier(resource: dict[str, Any], identifier: dict[str, Any]) -> bool:
+    """Tell whether a resource carries the identifier (its system and value)."""
+    found = resource.get("identifier")
+    pairs = [(i.get("system"), i.get("value")) for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+    return (identifier.get("system"), identifier.get("value")) in pairs
 
 
 def is_json_media_type(content_type: str | None) -> bool:

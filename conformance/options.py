@@ -34,8 +34,13 @@ def add_options(parser: pytest.Parser) -> None:
     add("--no-validates", action="store_false", dest="validates", help="the server makes no validation claim")
     add("--conditional-query", action="store_true", default=None, help="the server claims POST [type]?params")
     add("--no-conditional-query", action="store_false", dest="conditional_query", help="it does not")
-    add("--tenant-tag", metavar="SYSTEM|CODE", help=f"the tenant tag the server injects into meta.tag {PLANNED}")
-    add("--other-tenant-header", action="append", metavar="'NAME: VALUE'", help=f"a second tenant's key {PLANNED}")
+    add("--tenant-tag", metavar="SYSTEM|CODE", help="the tenant tag the server injects (SYSTEM alone: any code)")
+    add(
+        "--other-tenant-header",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="a second tenant's credentials, repeatable: enables the isolation cases; never reported",
+    )
     add("--fuzz-examples", metavar="N", help=f"hypothesis examples per property (default 25) {PLANNED}")
     add("--race-clients", metavar="N", help="concurrent clients in race cases (default 10)")
     add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")
@@ -67,10 +72,16 @@ def read_settings(config: pytest.Config) -> Settings:
     if fail_level not in FAIL_LEVELS:
         raise ProfileError(f"--fail-level: expected shall or should, received {option.fail_level!r}")
     timeout = option.fhir_timeout or config.getini("timeout") or os.environ.get("FHIR_TIMEOUT")
+    # The ini key too: this hook runs before pytest-base-url copies it into the option.
+    base_url = option.base_url or config.getini("base_url") or None
+    if base_url and profile.unset_env:  # the embedded server needs no key of the user's: it makes its own
+        name, variable = profile.unset_env[0]
+        raise ProfileError(
+            f"{name}: set the environment variable {variable} (profile {profile.name}), or give --header"
+        )
     return Settings(
         profile=profile,
-        # The ini key too: this hook runs before pytest-base-url copies it into the option.
-        base_url=option.base_url or config.getini("base_url") or None,
+        base_url=base_url,
         fail_level=fail_level,
         timeout=float(_count("--timeout", timeout, 30, 1, 3600)),
         fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),

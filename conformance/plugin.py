@@ -56,7 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         config.stash[TARGET] = Target.from_controller(workerinput[WORKER_INPUT], settings.profile)
-        SECRETS.add_headers(config.stash[TARGET].profile.headers)
+        profile = config.stash[TARGET].profile
+        SECRETS.add_headers([*profile.headers, *profile.other_tenant_headers])
         return
     reporter = Reporter(config, settings)
     config.stash[REPORTER] = reporter
@@ -67,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         target, server = connect(settings)
     except EndpointError as error:
         raise pytest.UsageError(f"fhir-create-conformance: {error}") from None
-    SECRETS.add_headers(target.profile.headers)
+    SECRETS.add_headers([*target.profile.headers, *target.profile.other_tenant_headers])
     config.stash[TARGET] = target
     reporter.start(target, server)
     # CI runners end a job with SIGTERM: treat it like Ctrl-C, so the reports are still written.
@@ -111,11 +112,11 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     session = Suite(config.stash[SETTINGS], config.stash[TARGET], f"{worker}-" if worker else "")
     config.stash[SUITE] = session
     if REPORTER in config.stash:
-        config.stash[REPORTER].local_created = session.run.created
+        config.stash[REPORTER].local_runs = session.runs
     yield session
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput["created"] = [list(pair) for pair in session.run.created]
+        workeroutput["created"] = {who: [list(pair) for pair in run.created] for who, run in session.runs.items()}
     session.close()
 
 
@@ -123,7 +124,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Attach each case's requirements, skip what the profile says does not apply, select --only-requirement."""
     settings = config.stash[SETTINGS]
     catalogue = requirements.load()
-    claims = settings.profile.claims()
+    # The target's profile, when there is one: the embedded server gives it a second tenant.
+    claims = (config.stash[TARGET].profile if TARGET in config.stash else settings.profile).claims()
     selected: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class ServerProfile:
     other_tenant_headers: tuple[tuple[str, str], ...] = ()
     levels: Mapping[str, str] = field(default_factory=dict)
     embedded: Embedded = Embedded()
+    unset_env: tuple[tuple[str, str], ...] = ()  # (header, variable): headers whose variable is not set
 
     def claims(self) -> dict[str, Any]:
         """Return the claims by name, as the catalogue's applies-when column names them."""
@@ -104,7 +106,9 @@ class Settings:
     only_requirements: tuple[str, ...] = ()
 
 
-def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerProfile:
+def build_profile(
+    name_or_path: str | None, flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ
+) -> ServerProfile:
     """Merge r4, the named preset or TOML file (and what it extends), and the flags given."""
     source = name_or_path or "r4"
     merged = _load_chain(source, seen=())
@@ -113,6 +117,8 @@ def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerP
             merged["claims"][key] = flags[key]
     _validate(merged, "")
     claims = merged["claims"]
+    flag_headers = parse_headers(flags.get("headers") or ())
+    headers, unset = _profile_headers(merged["headers"], environ, {name.lower() for name, _ in flag_headers})
     return ServerProfile(
         name=source,
         description=merged.get("description", ""),
@@ -125,16 +131,33 @@ def build_profile(name_or_path: str | None, flags: Mapping[str, Any]) -> ServerP
         conditional_create=claims.get("conditional_create"),
         atomic_conditional_create=claims["atomic_conditional_create"],
         if_none_exist_miscased=claims["if_none_exist_miscased"],
-        headers=merge_headers(list(merged["headers"].items()), parse_headers(flags.get("headers") or ())),
+        headers=merge_headers(headers, flag_headers),
         other_tenant_headers=parse_headers(flags.get("other_tenant_headers") or ()),
         levels={**_raised(claims), **merged["levels"]},
         embedded=Embedded(**merged["embedded"]),
+        unset_env=unset,
     )
 
 
 def _raised(claims: Mapping[str, Any]) -> dict[str, str]:
     """Return the levels the claims raise (a profile's own [levels] still win)."""
     return {row: level for claim, rows in RAISED_BY.items() if claims.get(claim) for row, level in rows.items()}
+
+
+def _profile_headers(
+    table: Mapping[str, Any], environ: Mapping[str, str], overridden: set[str]
+) -> tuple[list[tuple[str, str]], tuple[tuple[str, str], ...]]:
+    """Read a profile's headers, each a value or ``{ env = "VAR" }``; return them and those whose VAR is unset."""
+    # A key kept in the environment never has to be written into a profile file (or a shell history).
+    headers, unset = [], []
+    for name, value in table.items():
+        if isinstance(value, str):
+            headers.append((name, value))
+        elif environ.get(value["env"], "").strip():
+            headers.append((name, environ[value["env"]].strip()))
+        elif name.lower() not in overridden:
+            unset.append((name, value["env"]))
+    return headers, tuple(unset)
 
 
 def parse_headers(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:

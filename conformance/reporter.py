@@ -4,6 +4,7 @@ when the server stops answering, cleans up, and renders the outputs (published o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,10 @@ import pytest
 
 from conformance import htmlreport, requirements
 from conformance.client import FhirClient
+from conformance.identities import OTHER, OWN, identities
 from conformance.profile import Settings
 from conformance.reporting import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Results
-from conformance.resources import cleanup
+from conformance.resources import Run, cleanup
 from conformance.secrets import redact_url
 from conformance.server import RunningServer
 from conformance.target import Target
@@ -56,8 +58,8 @@ class Reporter:
         self.results = Results(target={"profile": settings.profile.name, "fail_level": settings.fail_level})
         self.target: Target | None = None
         self.server: RunningServer | None = None
-        self.created: list[tuple[str, str]] = []  # from xdist workers
-        self.local_created: Mapping[tuple[str, str], None] = {}  # a serial run's own, live from its Suite
+        self.created: dict[str, list[tuple[str, str]]] = {}  # from xdist workers, by identity
+        self.local_runs: Mapping[str, Run] = {}  # a serial run's own, live from its Suite, by identity
         self.started = False  # whether any case began (an interrupted one has no report yet)
 
     def start(self, target: Target, server: RunningServer | None) -> None:
@@ -102,7 +104,8 @@ class Reporter:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         """Collect what an xdist worker created, for the cleanup."""
-        self.created.extend(tuple(pair) for pair in getattr(node, "workeroutput", {}).get("created", []))
+        for identity, pairs in getattr(node, "workeroutput", {}).get("created", {}).items():
+            self.created.setdefault(identity, []).extend(tuple(pair) for pair in pairs)
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """Mark the run interrupted (Ctrl-C or SIGTERM); its reports are still written."""
@@ -127,18 +130,26 @@ class Reporter:
         """Delete what the run created (or list it, with --keep-resources)."""
         if self.target is None:
             return
-        known = [*self.created, *self.local_created]
+        known = self._known()
+        everything = [pair for pairs in known.values() for pair in pairs]
         if self.settings.keep_resources:
-            self.results.kept = [f"{t}/{i}" for t, i in known]
+            self.results.kept = [f"{t}/{i}" for t, i in everything]
             return
         if self.results.stopped and "stopped answering" in self.results.stopped:
-            self.results.leftovers = [f"{t}/{i} (not deleted: the server stopped answering)" for t, i in known]
+            self.results.leftovers = [f"{t}/{i} (not deleted: the server stopped answering)" for t, i in everything]
             return
-        client = FhirClient(self.target.base_url, self.target.profile.headers, timeout=self.settings.timeout)
-        try:
-            self.results.leftovers = cleanup(client, self.target.marker, known)
-        finally:
-            client.close()
+        for identity, headers in identities(self.target.profile).items():
+            # Each tenant's own, with its own credentials; a withheld key's only if the server took a create.
+            if identity in (OWN, OTHER) or known.get(identity):
+                with closing(FhirClient(self.target.base_url, headers, timeout=self.settings.timeout)) as client:
+                    self.results.leftovers += cleanup(client, self.target.marker, known.get(identity, []))
+
+    def _known(self) -> dict[str, list[tuple[str, str]]]:
+        """Return what the run created, by identity: from the workers, and this process's own."""
+        known = {identity: list(pairs) for identity, pairs in self.created.items()}
+        for identity, run in self.local_runs.items():
+            known.setdefault(identity, []).extend(run.created)
+        return known
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:

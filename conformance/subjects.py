@@ -1,5 +1,6 @@
-"""The subjects cases check, as pytest fixtures: a create, a type's creates, a conditional-create flow, a
-transaction flow, a race. Each is skipped, with the reason, where the server's claims say it does not apply."""
+"""The subjects cases check, as pytest fixtures: a create, a type's creates, a tenancy case's subject, a
+conditional-create flow, a transaction flow, a race. Each is skipped, with the reason, where the server's
+claims say it does not apply."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from conformance.created import Created
 from conformance.races import Race
 from conformance.resources import REQUESTS
 from conformance.suite import Suite
+from conformance.tenancy import Subject, Tenancy
 from conformance.transactions import PLANS as TRANSACTIONS
 from conformance.transactions import Transaction
 
@@ -22,9 +24,7 @@ PATIENT = "Patient"
 def created(request: pytest.FixtureRequest, suite: Suite) -> Created:
     """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
     resource_type, how = request.param
-    _skip(suite.unsupported(resource_type))
-    if REQUESTS[how].conditional:
-        _skip(suite.conditional_unsupported(resource_type))
+    _skip_create(suite, resource_type, how)
     return suite.created(resource_type, how)
 
 
@@ -33,6 +33,20 @@ def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
     """Return every plain create of one type (the case's indirect parameter), one per way of sending it."""
     _skip(suite.unsupported(request.param))
     return suite.creates_of(request.param)
+
+
+@pytest.fixture(scope="session")
+def tenancy(suite: Suite) -> Tenancy:
+    """Return this process's tenancy subjects."""
+    return Tenancy(suite)
+
+
+@pytest.fixture
+def tenanted(request: pytest.FixtureRequest, suite: Suite, tenancy: Tenancy) -> Subject:
+    """Return a tenancy case's subject: (type, way of sending the create) come as its indirect parameter."""
+    resource_type, way = request.param
+    _skip_create(suite, resource_type, way)
+    return tenancy.subject(resource_type, way)
 
 
 @pytest.fixture
@@ -63,6 +77,13 @@ def race(request: pytest.FixtureRequest, suite: Suite) -> Race:
     if name == "transaction":
         _skip(suite.transactions_unsupported())
     return suite.race(resource_type, name)
+
+
+def _skip_create(suite: Suite, resource_type: str, way: str) -> None:
+    """Skip a case of a create the server does not offer, or of a conditional one it does not support."""
+    _skip(suite.unsupported(resource_type))
+    if way in REQUESTS and REQUESTS[way].conditional:
+        _skip(suite.conditional_unsupported(resource_type))
 
 
 def _skip(reason: str | None) -> None:

@@ -10,9 +10,10 @@ from conformance.checks import ConformanceFailure
 from conformance.client import Exchange, FhirClient
 from conformance.conditional import Context, Flow
 from conformance.created import NO_MATCH, SUCCEEDED, Created
+from conformance.identities import OWN, identities
 from conformance.profile import Settings
 from conformance.races import Race
-from conformance.resources import PLAIN, REQUESTS, Run
+from conformance.resources import PLAIN, REQUESTS, Request, Run
 from conformance.target import Target, refused_credentials
 from conformance.transactions import Transaction
 
@@ -31,6 +32,8 @@ class Suite:
         self.profile = target.profile
         self.client = FhirClient(target.base_url, target.profile.headers, timeout=settings.timeout)
         self.run = Run(self.client, target.marker, origin)
+        self.identities = identities(target.profile)
+        self.runs = {OWN: self.run}  # what each identity created, cleaned up with its own credentials
         self._created: dict[tuple[str, str], Created] = {}
         self._subjects: dict[tuple[str, ...], Any] = {}
         self._credentials_refused: str | None = None
@@ -46,16 +49,30 @@ class Suite:
         """Return the create of a marked sample of the type sent as named, made on first use."""
         key = (resource_type, request)
         if key not in self._created:
-            sent, exchange = self.run.create(resource_type, REQUESTS[request])
-            self._created[key] = self.made(sent, exchange, NO_MATCH if REQUESTS[request].conditional else SUCCEEDED)
-            if exchange.status in (401, 403) and request == "plain":
-                self._credentials_refused = refused_credentials(exchange.status, exchange.url)
+            created = self._created[key] = self.create(resource_type, REQUESTS[request])
+            if created.exchange.status in (401, 403) and request == "plain":
+                self._credentials_refused = refused_credentials(created.exchange.status, created.exchange.url)
         return self._created[key]
 
-    def made(self, sent: dict[str, Any], exchange: Exchange, accepted: str = SUCCEEDED) -> Created:
-        """Return a create the suite made, as its cases see it."""
+    def create(self, resource_type: str, request: Request, identity: str = OWN) -> Created:
+        """Create a fresh marked sample of the type as an identity (a new create each time: see `created`)."""
+        run = self.run_as(identity)
+        sent, exchange = run.create(resource_type, request)
+        return self.made(sent, exchange, NO_MATCH if request.conditional else SUCCEEDED, run.client)
+
+    def made(
+        self, sent: dict[str, Any], exchange: Exchange, accepted: str = SUCCEEDED, client: FhirClient | None = None
+    ) -> Created:
+        """Return a create the suite made (as its own identity unless a client is given), as cases see it."""
         tenant = self.profile.tenant_tag.system if self.profile.tenant_tag else None
-        return Created(self.client, sent, exchange, tenant, self.bases, accepted)
+        return Created(client or self.client, sent, exchange, tenant, self.bases, accepted)
+
+    def run_as(self, identity: str) -> Run:
+        """Return the Run of an identity (identities.identities), made on first use."""
+        if identity not in self.runs:
+            client = FhirClient(self.client.base_url, self.identities[identity], timeout=self.settings.timeout)
+            self.runs[identity] = Run(client, self.run.marker, f"{self.run.origin}{identity}-")
+        return self.runs[identity]
 
     def creates_of(self, resource_type: str) -> list[Created]:
         """Return every plain create of a type, one per way of sending it."""
@@ -155,4 +172,5 @@ class Suite:
 
     def close(self) -> None:
         """Close the connections."""
-        self.client.close()
+        for run in self.runs.values():
+            run.client.close()

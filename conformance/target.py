@@ -7,12 +7,14 @@ server is started here when no base URL is given, and the endpoint is probed bef
 from __future__ import annotations
 
 import secrets
+from contextlib import closing
 from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance import fhirjson
 from conformance.client import EndpointError, FhirClient, probe
-from conformance.profile import ServerProfile, Settings, Tag
+from conformance.identities import OTHER, identities
+from conformance.profile import ServerProfile, Settings, Tag, merge_headers
 from conformance.resources import TYPES, Marker
 from conformance.secrets import redact_url
 from conformance.server import RunningServer, ServerConfig, serve
@@ -35,6 +37,7 @@ class Target:
         return {
             "base_url": self.base_url,
             "headers": [list(pair) for pair in self.profile.headers],
+            "other_tenant_headers": [list(pair) for pair in self.profile.other_tenant_headers],
             "tenant_tag": str(tag) if tag else None,
             "capabilities": fhirjson.dumps(self.capabilities),
             "marker": self.marker.code,
@@ -45,7 +48,8 @@ class Target:
         """Rebuild the controller's target in a worker."""
         tag = Tag.parse(data["tenant_tag"]) if data["tenant_tag"] else None
         headers = tuple((name, value) for name, value in data["headers"])
-        profile = replace(profile, headers=headers, tenant_tag=tag)
+        others = tuple((name, value) for name, value in data["other_tenant_headers"])
+        profile = replace(profile, headers=headers, other_tenant_headers=others, tenant_tag=tag)
         return cls(data["base_url"], profile, fhirjson.loads(data["capabilities"]), Marker(data["marker"]))
 
 
@@ -54,10 +58,15 @@ def connect(settings: Settings) -> tuple[Target, RunningServer | None]:
     server, profile = (None, settings.profile) if settings.base_url else start_embedded(settings.profile)
     base_url = settings.base_url or server.url  # type: ignore[union-attr]
     marker = Marker()
-    client = FhirClient(base_url, profile.headers, timeout=min(settings.timeout, PROBE_TIMEOUT))
+    timeout = min(settings.timeout, PROBE_TIMEOUT)
+    client = FhirClient(base_url, profile.headers, timeout=timeout)
     try:
         capabilities = probe(client)
         check_credentials(client, marker)
+        other = identities(profile).get(OTHER)
+        if other is not None:
+            with closing(FhirClient(base_url, other, timeout=timeout)) as second:
+                check_credentials(second, marker, "--other-tenant-header")
     except EndpointError:
         if server is not None:
             server.stop()
@@ -67,31 +76,32 @@ def connect(settings: Settings) -> tuple[Target, RunningServer | None]:
     return Target(base_url, profile, capabilities, marker), server
 
 
-def check_credentials(client: FhirClient, marker: Marker) -> None:
+def check_credentials(client: FhirClient, marker: Marker, flag: str = "--header") -> None:
     """Search for the run's own (not yet existing) resources: a 401 or 403 means the credentials are refused."""
     # /metadata is public on most servers, so a refusal shows only on the resource endpoints.
     exchange = client.search(TYPES[0], {**marker.search, "_count": "1"})
     if exchange.status in (401, 403):
-        raise EndpointError(refused_credentials(exchange.status, exchange.url))
+        raise EndpointError(refused_credentials(exchange.status, exchange.url, flag))
 
 
-def refused_credentials(status: int, url: str) -> str:
+def refused_credentials(status: int, url: str, flag: str = "--header") -> str:
     """Say in one line that the server refused the run's credentials, and how to give them."""
-    return f"{redact_url(url)} answered {status}: the server refused the credentials (give them with --header)"
+    return f"{redact_url(url)} answered {status}: the server refused the credentials (give them with {flag})"
 
 
 def start_embedded(profile: ServerProfile) -> tuple[RunningServer, ServerProfile]:
-    """Start the reference server in the mode the profile claims; return it and the profile with its key."""
+    """Start the reference server in the mode the profile claims; return it and the profile with its keys."""
     tenants: dict[str, str] = {}
-    headers = profile.headers
-    key_header = profile.embedded.api_key_header
-    if profile.tenant_tag is not None:
-        key_header = key_header or "x-api-key"
-        tag = Tag(profile.tenant_tag.system, profile.tenant_tag.code or f"tenant-{secrets.token_hex(4)}")
-        key = f"clk_test_{secrets.token_hex(12)}"
-        tenants[key] = str(tag)
-        headers = (*headers, (key_header, key))
-        profile = replace(profile, tenant_tag=tag)
+    key_header = profile.embedded.api_key_header or "x-api-key"
+    if profile.tenant_tag is None:  # a single tenant: a second one's credentials mean nothing to it
+        profile = replace(profile, other_tenant_headers=())
+    else:
+        # Two tenants, so that the isolation cases run: the suite is the first, the second its neighbour.
+        own = Tag(profile.tenant_tag.system, profile.tenant_tag.code or _new_code())
+        own_key, other_key = _new_key(), _new_key()
+        tenants = {own_key: str(own), other_key: str(Tag(own.system, _new_code()))}
+        headers = merge_headers(profile.headers, [(key_header, own_key)])
+        profile = replace(profile, tenant_tag=own, headers=headers, other_tenant_headers=((key_header, other_key),))
     config = ServerConfig(
         id_policy=profile.id_policy,
         invalid_status=422 if profile.invalid_status == "422" else 400,
@@ -101,4 +111,14 @@ def start_embedded(profile: ServerProfile) -> tuple[RunningServer, ServerProfile
         api_key_header=key_header if tenants else None,
         tenants=tenants,
     )
-    return serve(config), replace(profile, headers=headers)
+    return serve(config), profile
+
+
+def _new_key() -> str:
+    """Return a fresh key in ClinikAPI's test-key form (clk_test_*)."""
+    return f"clk_test_{secrets.token_hex(12)}"
+
+
+def _new_code() -> str:
+    """Return a fresh tenant code."""
+    return f"tenant-{secrets.token_hex(4)}"

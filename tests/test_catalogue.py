@@ -81,7 +81,7 @@ def test_the_readme_states_how_many_rows_are_verified() -> None:
 def test_descriptions_are_present_tense(module: str) -> None:
     """Case descriptions state what happens ('a create answers 201'), never 'should' or 'must'."""
     text = (REPO / "scenarios" / module).read_text("utf-8")
-    descriptions = re.findall(r'Case\(\s*"[^"]+",\s*[\'"]([^\'"]+)[\'"]', text)
+    descriptions = re.findall(r'(?:Case|Refusal)\(\s*"[^"]+",\s*[\'"]([^\'"]+)[\'"]', text)
     assert descriptions, f"{module} has no case table"
     for description in descriptions:
         assert not re.search(r"\b(should|must|test|tests|verify|verifies|check)\b", description, re.I), description

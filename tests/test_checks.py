@@ -196,3 +196,36 @@ def test_instant_refuses_a_date_a_local_time_or_no_text(value: object) -> None:
     """A date alone, a time without a timezone, or a number is not an instant."""
     with pytest.raises(ConformanceFailure, match="as a FHIR instant"):
         checks.instant(exchange(), "meta.lastUpdated", value)
+
+
+TENANT = "https://clinikapi.com/tenant"
+
+
+def test_tenant_tag_checks_name_the_tags_held() -> None:
+    """A missing or doubled tenant tag is reported with every tag the resource holds."""
+    held = {"meta": {"tag": [{"system": "urn:run", "code": "r1"}, {"system": TENANT, "code": "b"}]}}
+    assert checks.tag(exchange(), held, TENANT, None) == "b"
+    with pytest.raises(ConformanceFailure) as missing:
+        checks.tag(exchange(), held, TENANT, "a")
+    assert missing.value.summary == f"expected meta.tag holding {TENANT}|a, received {TENANT}|b, urn:run|r1"
+    doubled = {"meta": {"tag": [*held["meta"]["tag"], {"system": TENANT, "code": "a"}]}}
+    with pytest.raises(ConformanceFailure) as twice:
+        checks.only_tag(exchange(), doubled, TENANT, "a")
+    assert (
+        twice.value.summary == f"expected one tag of {TENANT}, {TENANT}|a, received {TENANT}|a, {TENANT}|b, urn:run|r1"
+    )
+
+
+def test_another_tenants_resource_is_hidden_only_when_absent_from_the_answer() -> None:
+    """A read of it answers 404 or 403, or 200 with a resource of the reader's own; a search does not list it."""
+    mine, theirs = {"system": "urn:run", "value": "1"}, b'{"resourceType":"Patient","identifier":[{"value":"2"}]}'
+    checks.hidden(exchange(404), mine)
+    checks.hidden(exchange(200, body=theirs), mine)  # ids scoped per tenant: the reader's own Patient
+    with pytest.raises(ConformanceFailure, match="expected 404 or 403, received 200"):
+        checks.hidden(
+            exchange(200, body=b'{"resourceType":"Patient","identifier":[{"system":"urn:run","value":"1"}]}'), mine
+        )
+    bundle = b'{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p1","identifier":[%s]}}]}'
+    checks.absent(exchange(200, body=bundle % b'{"value":"1"}'), mine, "none of theirs")
+    with pytest.raises(ConformanceFailure, match="expected none of theirs, received Patient/p1 in the search results"):
+        checks.absent(exchange(200, body=bundle % b'{"system":"urn:run","value":"1"}'), mine, "none of theirs")

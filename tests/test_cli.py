@@ -14,13 +14,18 @@ from tests.conftest import REPO, run_suite
 from tests.stubs import stub_server
 
 
-@pytest.mark.parametrize("preset", ["r4", "aidbox", "clinikapi"])
-def test_every_preset_passes_against_the_embedded_server(tmp_path: Path, preset: str) -> None:
+@pytest.mark.parametrize(
+    ("preset", "workers"),
+    [("r4", []), ("aidbox", []), ("clinikapi", []), ("clinikapi", ["-n", "2"])],
+    ids=["r4", "aidbox", "clinikapi", "clinikapi-xdist"],
+)
+def test_every_preset_passes_against_the_embedded_server(tmp_path: Path, preset: str, workers: list[str]) -> None:
     """With no --base-url the embedded server starts in the preset's mode and every case passes or is not applicable."""
-    run = run_suite(tmp_path, f"--server-profile={preset}")
+    run = run_suite(tmp_path, f"--server-profile={preset}", *workers)
     assert run.returncode == 0, run.output
     counts = run.results["counts"]
     assert counts["passed"] >= 700 and {k for k, n in counts.items() if n} <= {"passed", "skipped"}, counts
+    assert "warnings summary" not in run.output and run.results["leftovers"] == []
     assert {p.name for p in run.reports.iterdir()} >= {"report.html", "junit.xml", "results.json"}
 
 
@@ -31,9 +36,8 @@ def test_the_suite_passes_against_a_server_started_alone_under_xdist(
     url = reference_server()
     run = run_suite(tmp_path, f"--base-url={url}", "-n", "2")
     assert run.returncode == 0, run.output
-    unclaimed = {c["nodeid"] for c in run.results["cases"] if c["verdict"] == "skipped"}
-    assert all("query" in case for case in unclaimed), unclaimed  # r4 makes no query-form claim
-    assert run.results["counts"]["passed"] == len(run.results["cases"]) - len(unclaimed) > 700
+    counts = run.results["counts"]
+    assert counts["passed"] + counts["skipped"] == len(run.results["cases"]) and counts["passed"] > 700
     assert run.results["leftovers"] == []
     for resource_type in TYPES:
         assert httpx.get(f"{url}/{resource_type}").json()["total"] == 0
@@ -71,6 +75,34 @@ def test_bad_input_exits_4_with_one_line(tmp_path: Path, args: list[str], messag
     assert errors == [f"ERROR: fhir-create-conformance: {errors[0].split(': ', 2)[2]}"] and message in errors[0]
 
 
+def test_a_profile_key_in_an_unset_variable_exits_4_naming_it(tmp_path: Path) -> None:
+    """Against a server of the user's, a key the profile reads from an unset variable is one line and exit 4."""
+    run = run_suite(
+        tmp_path, "--server-profile=clinikapi", "--base-url=http://127.0.0.1:9", env={"CLINIKAPI_SECRET_KEY": ""}
+    )
+    assert run.returncode == 4
+    assert run.output.strip() == (
+        "ERROR: fhir-create-conformance: x-api-key: set the environment variable CLINIKAPI_SECRET_KEY"
+        " (profile clinikapi), or give --header"
+    )
+
+
+def test_a_refused_second_tenant_key_exits_4_naming_its_flag(
+    tmp_path: Path, reference_server: Callable[..., str]
+) -> None:
+    """The second tenant's credentials are probed too: refused, they are one line and exit 4, never shown."""
+    url = reference_server(api_key_header="x-api-key", tenants={"key-a-123": "https://t|a"})
+    run = run_suite(
+        tmp_path,
+        f"--base-url={url}",
+        "--header=x-api-key: key-a-123",
+        "--tenant-tag=https://t",
+        "--other-tenant-header=x-api-key: key-b-456",
+    )
+    assert run.returncode == 4 and "key-b-456" not in run.output
+    assert "the server refused the credentials (give them with --other-tenant-header)" in run.output
+
+
 def test_a_bad_profile_file_exits_4_naming_the_file(tmp_path: Path) -> None:
     """A profile file that breaks the schema is refused in one line naming the file and the key."""
     path = tmp_path / "mine.toml"
@@ -93,7 +125,7 @@ def test_a_url_that_is_not_fhir_exits_4(tmp_path: Path, reference_server: Callab
 def test_a_refused_baseline_fails_once_and_blocks_what_depends_on_it(tmp_path: Path) -> None:
     """A server refusing the suite's valid resource: the status cases fail with a reproducer, the rest are blocked."""
     with stub_server(post_status=400) as url:
-        run = run_suite(tmp_path, f"--base-url={url}", "-k", "patient")
+        run = run_suite(tmp_path, f"--base-url={url}", "-k", "patient and not test_tenancy")
     assert run.returncode == 1
     cases = run.results["cases"]
     assert {c["requirement"] for c in cases if c["verdict"] == "failed"} == {"create.status.201"}

@@ -3,8 +3,9 @@ and nothing else fails; what the fault leaves unverifiable is blocked, never pas
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,15 +32,35 @@ NOT_VERIFIED = ("failed", "warned", "blocked", "error")
 SUBJECTS = ("patient", "bundle")
 
 
-def run_with_fault(tmp_path: Path, start: Callable[..., str], fault: str, *args: str) -> SuiteRun:
-    """Run the suite on the selected subjects against a reference server with one fault switched on.
+# ServerConfig settings the suite has a claim flag for: a fault's server is run under the claims it makes.
+CLAIM_FLAGS = ("id_policy", "invalid_status", "validates", "conditional_query")
 
-    The server claims the query form of conditional create and the suite is told so: the query flows run
-    too, so a conditional fault must leave them blocked or failed under its own requirement only.
-    """
-    url = start(faults=frozenset({fault}), conditional_query=True)
-    selected = ("--conditional-query", "-k", " or ".join(SUBJECTS), "-p", "no:html")  # results.json tells all
-    return run_suite(tmp_path, f"--base-url={url}", *selected, *args)
+
+def run_with_fault(tmp_path: Path, start: Callable[..., str], fault: str, *args: str) -> SuiteRun:
+    """Run the suite's cases of the subjects against a reference server with one fault, in the settings it needs."""
+    config = REGISTRY[fault].config
+    url = start(faults=frozenset({fault}), **config)
+    selected = ("-k", " or ".join(SUBJECTS), "-p", "no:html")  # results.json tells all
+    return run_suite(tmp_path, f"--base-url={url}", *suite_flags(config), *selected, *args)
+
+
+def suite_flags(config: Mapping[str, Any]) -> list[str]:
+    """Return the suite's flags for a server with these settings: its claims, and on a multi-tenant server the
+    first tenant's key and tag, with the second tenant's key as the other tenant's."""
+    flags = [_flag(name, config[name]) for name in CLAIM_FLAGS if name in config]
+    if config.get("tenants"):
+        header = config["api_key_header"]
+        (key, tag), (other_key, _) = list(config["tenants"].items())[:2]
+        flags += [f"--header={header}: {key}", f"--tenant-tag={tag}", f"--other-tenant-header={header}: {other_key}"]
+    return flags
+
+
+def _flag(name: str, value: object) -> str:
+    """Render one claim as its flag: --id-policy=respect, --validates, --no-validates."""
+    option = f"--{name.replace('_', '-')}"
+    if isinstance(value, bool):
+        return option if value else option.replace("--", "--no-", 1)
+    return f"{option}={value}"
 
 
 @pytest.mark.parametrize("fault", sorted(REGISTRY))

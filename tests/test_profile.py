@@ -55,6 +55,7 @@ def test_flags_beat_the_users_toml_which_beats_its_preset(tmp_path: Path) -> Non
         ('[levels]\n"create.status.201" = "MUST"\n', "levels.create.status.201: 'MUST' is not one of"),
         ('extends = "mine.toml"\n', "'extends' makes a cycle"),
         ('extends = "nope"\n', "no preset or file named 'nope'"),
+        ('[headers]\n"x-k" = { file = "k" }\n', "headers.x-k: {'file': 'k'} is not valid"),
     ],
 )
 def test_bad_profile_files_give_one_line(
@@ -81,6 +82,23 @@ def test_bad_flags_give_one_line(flags: dict[str, object], message: str) -> None
     """A bad flag value is refused with one line naming the flag."""
     with pytest.raises(ProfileError, match=re.escape(message)):
         build_profile(None, flags)
+
+
+def test_a_header_value_can_come_from_an_environment_variable(tmp_path: Path) -> None:
+    """{env = "VAR"} takes the variable's value; unset or blank, the header is listed as unset (a flag can give it)."""
+    path = tmp_path / "mine.toml"
+    path.write_text('[headers]\n"x-api-key" = { env = "MY_KEY" }\n', "utf-8")
+    assert build_profile(str(path), {}, {"MY_KEY": "k-1"}).headers == (("x-api-key", "k-1"),)
+    unset = build_profile(str(path), {}, {"MY_KEY": " "})
+    assert unset.headers == () and unset.unset_env == (("x-api-key", "MY_KEY"),)
+    flagged = build_profile(str(path), {"headers": ["X-Api-Key: k-2"]}, {})
+    assert flagged.headers == (("X-Api-Key", "k-2"),) and flagged.unset_env == ()
+
+
+def test_clinikapi_preset_reads_its_key_from_clinikapi_secret_key() -> None:
+    """The clinikapi preset sends CLINIKAPI_SECRET_KEY as x-api-key, as the ClinikAPI SDK reads it."""
+    profile = build_profile("clinikapi", {}, {"CLINIKAPI_SECRET_KEY": "clk_test_abc"})
+    assert profile.headers == (("x-api-key", "clk_test_abc"),) and profile.levels["tenancy.isolation.read"] == "SHALL"
 
 
 def test_headers_merge_by_name_case_insensitively() -> None:

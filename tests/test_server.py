@@ -341,9 +341,9 @@ def test_validating_server_accepts_valid_resources(start: Client) -> None:
     assert post(start(), sample(name="Bob")).status_code == 201  # a non-validating server stores it
 
 
-def tenant_client(start: Client, key: str | None) -> httpx.Client:
-    """A client of the multi-tenant server sending `key` (or no key)."""
-    base = start(api_key_header="x-api-key", tenants=TENANTS)
+def tenant_client(start: Client, key: str | None, *faults: str) -> httpx.Client:
+    """A client of the multi-tenant server (with these faults) sending `key` (or no key)."""
+    base = start(api_key_header="x-api-key", tenants=TENANTS, faults=frozenset(faults))
     client = httpx.Client(base_url=base.base_url, timeout=5)
     if key is not None:
         client.headers["x-api-key"] = key
@@ -464,6 +464,25 @@ def test_file_database_uses_wal_and_persists(tmp_path: Path) -> None:
 # -- faults -----------------------------------------------------------------------------------
 
 
+def test_a_create_without_a_known_key_is_stored_in_the_first_tenant_under_refused_create_stored(start: Client) -> None:
+    fault = "refused-create-stored"
+    with tenant_client(start, None, fault) as anonymous, tenant_client(start, "key-a", fault) as first:
+        assert_outcome(post(anonymous, sample()), 401)
+        assert_outcome(anonymous.get("/Patient"), 401)  # only creates get through
+        with tenant_client(start, "key-b", fault) as second:
+            assert len(search(first, "")) == 1 and search(second, "") == []
+
+
+def test_read_across_tenants_widens_reads_but_not_searches(start: Client) -> None:
+    with (
+        tenant_client(start, "key-a", "read-across-tenants") as a,
+        tenant_client(start, "key-b", "read-across-tenants") as b,
+    ):
+        created = parsed(post(a, sample()))
+        assert b.get(f"/Patient/{created['id']}").status_code == 200
+        assert search(b, f"_id={created['id']}") == []
+
+
 def _detail_etag_strong(client: httpx.Client) -> None:
     assert post(client, sample()).headers["etag"] == '"1"'
 
@@ -528,7 +547,7 @@ FAULT_DETAILS = {
 
 @pytest.mark.parametrize("name", sorted(FAULT_DETAILS))
 def test_fault_details(start: Client, name: str) -> None:
-    FAULT_DETAILS[name](start(faults=frozenset({name})))
+    FAULT_DETAILS[name](start(faults=frozenset({name}), **REGISTRY[name].config))
 
 
 def test_registry_entries_are_well_formed() -> None:
@@ -590,6 +609,15 @@ def test_cli_config_merges_faults_from_the_environment() -> None:
     config = cli.config_from(args, {cli.FAULTS_ENV: "status-200, no-location"})
     assert config.faults == {"no-etag", "status-200", "no-location"}
     assert dict(config.tenants) == {"k": "s|c"}
+
+
+def test_cli_reads_tenants_from_a_keys_file_with_x_api_key_by_default(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text(f"# clinic keys\nkey-a = {TENANTS['key-a']}\n\nkey-b={TENANTS['key-b']}\n", "utf-8")
+    config = cli.config_from(cli.build_parser().parse_args(["--tenants", str(keys)]), {})
+    assert dict(config.tenants) == TENANTS and config.api_key_header == "x-api-key"
+    with pytest.raises(ValueError, match="--tenants: cannot read"):
+        cli.config_from(cli.build_parser().parse_args(["--tenants", str(tmp_path / "none")]), {})
 
 
 def test_cli_serves_until_interrupted() -> None:

@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from conformance.server.app import build_app
 from conformance.server.config import ServerConfig
@@ -26,8 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--validates", action="store_true", help="reject invalid resources")
     parser.add_argument("--conditional-query", action="store_true", help="claim POST [type]?params")
     parser.add_argument("--base-path", default="", help="e.g. /v1/fhir")
-    parser.add_argument("--api-key-header", help="e.g. x-api-key: every request needs a known key")
+    parser.add_argument(
+        "--api-key-header", help="every request needs a known key in it (default with tenants: x-api-key)"
+    )
     parser.add_argument("--tenant", action="append", default=[], metavar="KEY=SYSTEM|CODE")
+    parser.add_argument("--tenants", metavar="FILE", help="a keys file: one KEY=SYSTEM|CODE a line, # comments")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME", help=f"also from ${FAULTS_ENV}")
     parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     parser.add_argument("--database", default=":memory:", help="SQLite file (WAL); default in memory")
@@ -35,13 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfig:
-    """Build the ServerConfig; ValueError on a bad --tenant or an unknown fault."""
+    """Build the ServerConfig; ValueError on a bad --tenant, keys file or an unknown fault."""
     tenants = {}
-    for item in args.tenant:
+    for item in [*_keys_file(args.tenants), *args.tenant]:
         key, sep, tag = item.partition("=")
         if not sep:
-            raise ValueError(f"--tenant must be KEY=SYSTEM|CODE, not {item!r}")
-        tenants[key] = tag
+            raise ValueError(f"a tenant must be KEY=SYSTEM|CODE, not {item!r}")
+        tenants[key.strip()] = tag.strip()
     from_env = [name.strip() for name in env.get(FAULTS_ENV, "").split(",") if name.strip()]
     return ServerConfig(
         id_policy=args.id_policy,
@@ -49,11 +53,22 @@ def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfi
         validates=args.validates,
         conditional_query=args.conditional_query,
         base_path=args.base_path,
-        api_key_header=args.api_key_header,
+        api_key_header=args.api_key_header or ("x-api-key" if tenants else None),
         tenants=tenants,
         faults=frozenset([*args.fault, *from_env]),
         database=args.database,
     )
+
+
+def _keys_file(path: str | None) -> list[str]:
+    """Read the KEY=SYSTEM|CODE lines of a keys file (blank lines and # comments aside)."""
+    if path is None:
+        return []
+    try:
+        lines = Path(path).read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise ValueError(f"--tenants: cannot read {path}: {exc.strerror}") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def list_faults() -> str:

@@ -17,7 +17,7 @@ from conformance.server.capability import capability_statement
 from conformance.server.conditional import condition_of, required
 from conformance.server.config import ServerConfig
 from conformance.server.creation import assign, refusals
-from conformance.server.faults import Assignment, Condition, ErrorReply, Reply, Stored
+from conformance.server.faults import Assignment, Caller, Condition, ErrorReply, Reply, Scope, Stored
 from conformance.server.fhirhttp import (
     FHIR_JSON,
     FhirError,
@@ -59,7 +59,10 @@ class FhirApi:
         check_content_type(request)
         condition = condition_of(request, rtype, self.config.conditional_query)
         body = await read_body(request)
-        return await run_in_threadpool(self._create, request, tenant, rtype, body, condition)
+        response = await run_in_threadpool(self._create, request, tenant, rtype, body, condition)
+        if getattr(request.state, "refuse_after", False):  # a fault stores first, and refuses afterwards
+            raise self._unauthorized()
+        return response
 
     def _create(self, request: Request, tenant: str, rtype: str, body: bytes, condition: Condition | None) -> Response:
         original = parse_resource(body, rtype)
@@ -107,8 +110,9 @@ class FhirApi:
     def read(self, request: Request) -> Response:
         """GET [base]/[type]/[id] (R4 http.html#read)."""
         tenant, rtype = self._prelude(request)
-        record = self.storage.read(tenant, rtype, request.path_params["rid"])
-        return self._found(request, record, faults.READ_RESPONSE)
+        rid = request.path_params["rid"]
+        found = (self.storage.read(t, rtype, rid) for t in self._scope(faults.READ_SCOPE, tenant))
+        return self._found(request, next(filter(None, found), None), faults.READ_RESPONSE)
 
     def vread(self, request: Request) -> Response:
         """GET [base]/[type]/[id]/_history/[vid] (R4 http.html#vread)."""
@@ -128,7 +132,11 @@ class FhirApi:
         """GET [base]/[type]?params (R4 http.html#search): a searchset Bundle."""
         tenant, rtype = self._prelude(request)
         criteria = parse_query(rtype, request.query_params.multi_items())
-        total, found = self.storage.search(tenant, rtype, criteria, _count(request))
+        found: list[dict[str, Any]] = []
+        total = 0
+        for visible in self._scope(faults.SEARCH_SCOPE, tenant):
+            count, matches = self.storage.search(visible, rtype, criteria, _count(request))
+            total, found = total + count, found + matches
         base = self._base(request)
         bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total}
         bundle["link"] = [{"relation": "self", "url": str(request.url)}]
@@ -155,11 +163,25 @@ class FhirApi:
         if header is None:
             return ""
         key = request.headers.get(header)
-        tenant = self.config.tenants.get(key) if key else None
-        if tenant is None:
-            challenge = {"WWW-Authenticate": f'ApiKey header="{header}"'}  # RFC 9110 #401
-            raise FhirError(401, "security", f"a known API key is required in {header}", challenge)
-        return tenant
+        known = tuple(self.config.tenants.values())
+        caller = Caller(request.method, key, self.config.tenants.get(key) if key else None, known)
+        faults.apply(self.config.faults, faults.AUTHENTICATE, caller)
+        request.state.refuse_after = caller.refuse_after
+        if caller.tenant is None:
+            raise self._unauthorized()
+        return caller.tenant
+
+    def _unauthorized(self) -> FhirError:
+        """401 for a request without a known key, naming the header it goes in (RFC 9110 #401)."""
+        header = self.config.api_key_header
+        challenge = {"WWW-Authenticate": f'ApiKey header="{header}"'}
+        return FhirError(401, "security", f"a known API key is required in {header}", challenge)
+
+    def _scope(self, stage: str, tenant: str) -> list[str]:
+        """The tenants whose resources a read or search returns: the caller's own, unless a fault widens it."""
+        scope = Scope(tenant, [tenant], tuple(self.config.tenants.values()))
+        faults.apply(self.config.faults, stage, scope)
+        return scope.visible
 
     def _base(self, request: Request) -> str:
         """The absolute FHIR base, from the request's own scheme, host and port."""

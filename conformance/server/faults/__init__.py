@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import conditional, create, transactions
+from conformance.server.faults import conditional, create, tenancy, transactions
 from conformance.server.faults.model import (
+    AUTHENTICATE,
     CONDITION,
     CREATE_ASSIGN,
     CREATE_RESPONSE,
@@ -19,23 +20,28 @@ from conformance.server.faults.model import (
     ERROR_RESPONSE,
     MATCH_RESPONSE,
     READ_RESPONSE,
+    READ_SCOPE,
+    SEARCH_SCOPE,
     STAGES,
     TRANSACTION,
     TRANSACTION_RESPONSE,
     VREAD_RESPONSE,
     Assignment,
+    Caller,
     Condition,
     ErrorReply,
     Fault,
     Reply,
+    Scope,
     Stored,
     TransactionPlan,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *tenancy.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
+    "AUTHENTICATE",
     "CONDITION",
     "CREATE_ASSIGN",
     "CREATE_RESPONSE",
@@ -43,16 +49,20 @@ __all__ = [
     "ERROR_RESPONSE",
     "MATCH_RESPONSE",
     "READ_RESPONSE",
+    "READ_SCOPE",
     "REGISTRY",
+    "SEARCH_SCOPE",
     "STAGES",
     "TRANSACTION",
     "TRANSACTION_RESPONSE",
     "VREAD_RESPONSE",
     "Assignment",
+    "Caller",
     "Condition",
     "ErrorReply",
     "Fault",
     "Reply",
+    "Scope",
     "Stored",
     "TransactionPlan",
     "apply",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.server.storage import Created, Criterion, Storage
@@ -15,6 +15,9 @@ CREATE_RESPONSE = "create-response"  # Reply to a successful create
 CREATE_STORED = "create-stored"  # Stored: the storage just after a create, and the create's reply
 READ_RESPONSE = "read-response"  # Reply to a successful read
 VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
+AUTHENTICATE = "authenticate"  # Caller: who a request on a multi-tenant server acts for
+READ_SCOPE = "read-scope"  # Scope: the tenants whose resources a read may return
+SEARCH_SCOPE = "search-scope"  # Scope: the tenants whose resources a search may return
 CONDITION = "create-condition"  # Condition: a conditional create about to store
 MATCH_RESPONSE = "match-response"  # Reply to a conditional create that matched one resource
 TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to run
@@ -26,6 +29,9 @@ STAGES = (
     CREATE_STORED,
     READ_RESPONSE,
     VREAD_RESPONSE,
+    AUTHENTICATE,
+    READ_SCOPE,
+    SEARCH_SCOPE,
     CONDITION,
     MATCH_RESPONSE,
     TRANSACTION,
@@ -71,6 +77,26 @@ class Stored:
 
 
 @dataclass
+class Caller:
+    """Who a request acts for: the key it sent and its tenant tag (None: no known key, answered 401)."""
+
+    method: str
+    key: str | None
+    tenant: str | None
+    tenants: tuple[str, ...]  # every tenant the server knows, in the order configured
+    refuse_after: bool = False  # serve the request, then answer 401 all the same
+
+
+@dataclass
+class Scope:
+    """The tenants whose resources one read or search may return: the caller's own."""
+
+    tenant: str
+    visible: list[str]
+    tenants: tuple[str, ...]  # every tenant the server knows
+
+
+@dataclass
 class ErrorReply:
     """A refusal still open to change: status, headers, body (an OperationOutcome, or None: no body)."""
 
@@ -107,10 +133,11 @@ class TransactionPlan:
 
 @dataclass(frozen=True)
 class Fault:
-    """One deliberate defect of the reference server."""
+    """One deliberate defect of the reference server; `config` holds the ServerConfig settings it needs to show."""
 
     name: str
     breaks: str
     description: str
     stage: str
     apply: Callable[[Any], None]
+    config: Mapping[str, Any] = field(default_factory=dict, hash=False)
