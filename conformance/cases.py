@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from conformance.created import NO_MATCH, SUCCEEDED
+from conformance.refused import (
+    ISSUE_TYPE,
+    NO_SERVER_ERROR,
+    NOTHING_STORED,
+    Attempt,
+    issue_codes,
+    no_server_error,
+    nothing_stored,
+    refused,
+    status,
+)
 from conformance.resources import REQUESTS
 
 MARKER = "requirements"
@@ -21,8 +32,9 @@ class Case:
     ``verifies`` is the requirement the case checks; ``needs`` are the requirements whose failure leaves
     its subject missing (no Location to GET, no resource to take an id from): the case is then blocked by
     that requirement, never failed under it. Every case of a create also needs the create accepted
-    (create.status.201). ``requests`` are the ways of sending the create it checks (resources.REQUESTS), or
-    for a sequence of requests (a conditional flow, a transaction, a race) the names of the sequences.
+    (create.status.201). ``requests`` are the ways of sending the create it checks (resources.REQUESTS,
+    or VARIANTS), or for a sequence of requests (a conditional flow, a transaction, a race) the names of the
+    sequences; a refusal's cases ignore them.
     """
 
     id: str
@@ -32,23 +44,18 @@ class Case:
     needs: tuple[str, ...] = ()
     requests: tuple[str, ...] = ("plain",)
 
-    def requirements(self, accepted: str | None = SUCCEEDED) -> tuple[str, ...]:
-        """Return the ids the case cites: what it verifies, then its needs and the create accepted (if a create)."""
-        return _cited(self.verifies, (*self.needs, *([accepted] if accepted else [])))
+    def requirements(self, implied: Sequence[str] = ()) -> tuple[str, ...]:
+        """Return the ids the case cites: what it verifies first, then what it and its subject need."""
+        return (self.verifies, *dict.fromkeys(n for n in (*self.needs, *implied) if n != self.verifies))
 
 
 @dataclass(frozen=True)
-class Refusal(Case):
+class RefusedCreate(Case):
     """A row whose subject is a create the server should refuse: it does not need the create accepted."""
 
-    def requirements(self, accepted: str | None = SUCCEEDED) -> tuple[str, ...]:
-        """Return the ids the case cites: what it verifies first, then what it needs."""
-        return _cited(self.verifies, self.needs)
-
-
-def _cited(verifies: str, needs: Iterable[str]) -> tuple[str, ...]:
-    """Return what a case verifies, then each of its needs once (never the verified one again)."""
-    return (verifies, *dict.fromkeys(n for n in needs if n != verifies))
+    def requirements(self, implied: Sequence[str] = ()) -> tuple[str, ...]:
+        """Return the ids the case cites, without the acceptance every other create case needs."""
+        return super().requirements(tuple(need for need in implied if need != SUCCEEDED))
 
 
 def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
@@ -82,7 +89,7 @@ def sequences(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
             case,
             f"{resource_type.lower()}-{name}-{case.id}",
             f"{resource_type} ({name}): {case.description}",
-            None,
+            (),
             resource_type,
         )
         for resource_type in types
@@ -91,25 +98,69 @@ def sequences(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
     ]
 
 
+def refusals(attempts: Iterable[Attempt], extra: Mapping[str, Sequence[Case]] | None = None) -> list[Any]:
+    """Return pytest params ``(attempt, case)``: the cases every refusal gets, then an attempt's own.
+
+    Ids read ``invalid-json-truncated-status``; the cases of one attempt share its one request.
+    """
+    return [
+        _param(
+            attempt,
+            case,
+            f"{attempt.name}-{case.id}",
+            f"{attempt.description}: {case.description}",
+            attempt.needs,
+            attempt.name,
+        )
+        for attempt in attempts
+        for case in (*refusal_cases(attempt), *(extra or {}).get(attempt.name, ()))
+    ]
+
+
+def refusal_cases(attempt: Attempt) -> tuple[Case, ...]:
+    """Return the cases of one refusal: its status, an OperationOutcome, nothing stored, no 5xx."""
+    rows = attempt.refusals
+    outcome = Case("outcome", "the refusal carries an OperationOutcome", attempt.outcome, lambda r: r.outcome, rows)
+    codes = Case("issue-codes", "an issue's severity and code come from R4's value sets", ISSUE_TYPE, issue_codes)
+    stored = Case("nothing-stored", "nothing of the body is stored", NOTHING_STORED, nothing_stored, rows)
+    no_5xx = Case("no-5xx", "the answer is not a 5xx", NO_SERVER_ERROR, no_server_error)
+    return (*_status_cases(attempt), outcome, codes, *([stored] if attempt.searchable else []), no_5xx)
+
+
+def _status_cases(attempt: Attempt) -> tuple[Case, ...]:
+    """Return the status cases: one, or a refusal (with and without the validation claim) and then its status."""
+    if attempt.status is None:
+        return (Case("status", "the refusal has the status expected", attempt.refused, status),)
+    names = ("refused", "refused-unclaimed")
+    return (
+        *(
+            Case(name, "the request is refused", row, refused)
+            for name, row in zip(names, attempt.refusals, strict=False)
+        ),
+        Case("status", "the refusal has the status expected", attempt.status, status, attempt.refusals),
+    )
+
+
 def _create_param(subject: object, case: Case, resource_type: str, request: str) -> Any:
     """Build the param of a create case: ids and descriptions name the type and the way of sending it."""
     way, how = ("", "") if request == "plain" else (f"{request}-", f" ({request})")
     description = f"{resource_type}{how}: {case.description}"
     # A create is accepted with 201; a conditional one that matches nothing is processed as a create.
     conditional = request in REQUESTS and REQUESTS[request].conditional
-    accepted = NO_MATCH if conditional else SUCCEEDED
-    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, accepted, resource_type)
+    implied = (NO_MATCH,) if conditional else (SUCCEEDED,)
+    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, implied, resource_type)
 
 
-def _param(subject: object, case: Case, case_id: str, description: str, accepted: str | None, group: str) -> Any:
+def _param(subject: object, case: Case, case_id: str, description: str, implied: Sequence[str], group: str) -> Any:
     """Build one pytest param: its id, its requirements marker, and its xdist group."""
     return pytest.param(
         subject,
         case,
         id=case_id,
         marks=[
-            pytest.mark.requirements(*case.requirements(accepted), description=description),
-            # The cases of one subject (a type's creates and sequences) share it: one worker runs them.
+            pytest.mark.requirements(*case.requirements(implied), description=description),
+            # The cases of one subject (a type's creates, a sequence, an attempt's request) share it: one
+            # worker runs them.
             pytest.mark.xdist_group(group),
         ],
     )

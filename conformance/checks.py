@@ -73,6 +73,50 @@ def success(exchange: Exchange, requirement: str | None = None) -> None:
         fail("a 2xx status", received_status(exchange), exchange, requirement)
 
 
+def refusal_status(exchange: Exchange, expected: Sequence[int], tolerates_5xx: bool) -> None:
+    """A refusal has an expected status; a 5xx passes where R4 tolerates one (another case charges it)."""
+    # R4 http.html#create: "servers may also return 5xx errors in these cases without being deemed
+    # non-conformant".
+    if exchange.status not in expected and not (tolerates_5xx and exchange.status >= 500):
+        fail(statuses(expected), received_status(exchange), exchange)
+
+
+def below_500(exchange: Exchange) -> None:
+    """The server answered, and not with a 5xx."""
+    if not 0 < exchange.status < 500:
+        fail("a status below 500", received_status(exchange), exchange)
+
+
+def statuses(expected: Sequence[int]) -> str:
+    """Describe expected statuses: '400', '400 or 422', 'a 4xx'."""
+    if set(range(400, 500)) <= set(expected):
+        return "a 4xx"
+    return " or ".join(map(str, expected))
+
+
+# R4 valueset-issue-severity.html and valueset-issue-type.html.
+ISSUE_SEVERITIES = frozenset(("fatal", "error", "warning", "information"))
+# fmt: off
+ISSUE_TYPES = frozenset((
+    "invalid", "structure", "required", "value", "invariant", "security", "login", "unknown", "expired",
+    "forbidden", "suppressed", "processing", "not-supported", "duplicate", "multiple-matches", "not-found",
+    "deleted", "too-long", "code-invalid", "extension", "too-costly", "business-rule", "conflict", "transient",
+    "lock-error", "no-store", "exception", "timeout", "incomplete", "throttled", "informational",
+))
+# fmt: on
+
+
+def issue_codes(exchange: Exchange, outcome: dict[str, Any]) -> None:
+    """An issue of an OperationOutcome has a severity and a code from the R4 value sets; others may add their own."""
+    issues = outcome.get("issue")
+    pairs = (
+        [(i.get("severity"), i.get("code")) for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+    )
+    if not any(severity in ISSUE_SEVERITIES and code in ISSUE_TYPES for severity, code in pairs):
+        shown = ", ".join(f"severity {s!r} code {c!r}" for s, c in pairs[:3]) or "no issue"
+        fail("an issue with a severity from issue-severity and a code from issue-type", shown, exchange)
+
+
 def received_status(exchange: Exchange) -> str:
     """Describe the status received: '404', or 'no answer (ReadTimeout after 30 s)'."""
     return str(exchange.status) if exchange.answered else exchange.outcome

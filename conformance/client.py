@@ -74,7 +74,8 @@ class Exchange:
             parts += ["-H", shlex.quote(f"{name}: {value}")]
         if not self.request_body:
             return SECRETS.scrub(" ".join(parts))
-        body = self.request_body.decode("utf-8", "replace")
+        # A body of several MiB is cut like a transcript's: the command then shows the request rather than repeat it.
+        body = _shown(self.request_body)
         return SECRETS.scrub(" ".join([*parts, "--data-binary", "@-", "<<'FHIR'"]) + f"\n{body}\nFHIR")
 
     def transcript(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,9 +11,12 @@ from typing import Any
 JSON_TYPES = ("application/fhir+json", "application/json")
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse JSON, reading every non-integer number as a Decimal (FHIR decimals keep their precision)."""
-    return json.loads(text, parse_float=Decimal)
+def loads(text: str | bytes, **hooks: Any) -> Any:
+    """Parse JSON, reading every non-integer number as a Decimal (FHIR decimals keep their precision).
+
+    `hooks` go to json.loads as they are (object_pairs_hook, parse_constant).
+    """
+    return json.loads(text, parse_float=Decimal, **hooks)
 
 
 def dumps(value: Any) -> str:
@@ -24,6 +28,28 @@ def dumps(value: Any) -> str:
     if isinstance(value, Decimal):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def walk(value: Any) -> Iterator[tuple[Any, int]]:
+    """Yield every value of a JSON document, object names included, with its depth (the root is 1)."""
+    # Iterative, so a document as deep as the parser allows cannot exhaust the Python stack.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        yield item, depth
+        if isinstance(item, dict):
+            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list):
+            stack.extend((part, depth + 1) for part in item)
+
+
+def map_leaves(value: Any, change: Callable[[Any], Any]) -> Any:
+    """Copy a JSON value with `change` applied to every string, number, boolean and null in it."""
+    if isinstance(value, dict):
+        return {key: map_leaves(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [map_leaves(item, change) for item in value]
+    return change(value)
 
 
 def parse_instant(text: object) -> datetime | None:
@@ -58,4 +84,11 @@ def is_json_media_type(content_type: str | None) -> bool:
 
 def media_type(content_type: str | None) -> str:
     """Return the bare, lower-cased media type of a Content-Type header ('' when absent)."""
-    return (content_type or "").split(";")[0].strip().lower()
+    return parse_media_type(content_type or "")[0]
+
+
+def parse_media_type(text: str) -> tuple[str, dict[str, str]]:
+    """Split a media type (or range) from its parameters: names lower-cased, values unquoted (RFC 9110 #5.6.6)."""
+    media, *params = text.split(";")
+    pairs = [param.partition("=") for param in params]
+    return media.strip().lower(), {name.strip().lower(): value.strip().strip('"') for name, _, value in pairs}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,8 +17,10 @@ from conformance.profile import Settings
 from conformance.reporting import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Results
 from conformance.resources import Run, cleanup
 from conformance.secrets import redact_url
-from conformance.server import RunningServer
 from conformance.target import Target
+
+if TYPE_CHECKING:
+    from conformance.server import RunningServer
 
 OUTPUTS = ("report.html", "junit.xml", "results.json")
 

@@ -36,11 +36,13 @@ class Requirement:
         """Return why this requirement does not apply to a server with these claims, or None."""
         if not self.applies_when:
             return None
-        name, equals, wanted = self.applies_when.partition("=")
+        # "name=value" or "name" (a claim that holds), or "!name" (a claim the profile does not make).
+        negated = self.applies_when.startswith("!")
+        name, equals, wanted = self.applies_when.removeprefix("!").partition("=")
         actual = claims[name]
-        if (actual == wanted) if equals else bool(actual):
+        if ((actual == wanted) if equals else bool(actual)) != negated:
             return None
-        claimed = f"{name}={actual}" if equals else f"no {name} claim"
+        claimed = f"{name}={actual}" if equals else f"the {name} claim" if negated else f"no {name} claim"
         return f"not applicable: {self.id} applies when {self.applies_when}; the profile has {claimed}"
 
 

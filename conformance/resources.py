@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from conformance.client import Exchange, FhirClient, parse_location
+from conformance.client import FHIR_JSON, Exchange, FhirClient, parse_location
 
 # The suite's own identifier and tag system: it searches by nothing else (run safety, DESIGN.md).
 MARKER_SYSTEM = "https://example.org/fhir-create-conformance/run"
@@ -165,6 +165,55 @@ def by_identifier(resource: Mapping[str, Any]) -> str:
     return f"identifier={identifier['system']}|{identifier['value']}"
 
 
+EXTENSION = "https://example.org/fhir/StructureDefinition"
+# Latin, Greek, Cyrillic, CJK, Arabic, emoji (a ZWJ sequence with a skin tone) and combining marks.
+SCRIPTS = (
+    "Ærøskøbing Ñandú Łódź",
+    "Ελληνικά κείμενα",
+    "Съешь же ещё этих булок",
+    "患者の名前 病人姓名 환자 이름",
+    "اسم المريض",
+    "🩺🧬👩🏽‍⚕️",
+    "e\u0301 a\u0308 n\u0303",
+)
+
+
+def _with_narrative(resource: dict[str, Any]) -> dict[str, Any]:
+    """Add about 3 MiB of narrative (R4 narrative.html: an XHTML div)."""
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p>' + "Ærø clinic notes. " * 150_000 + "</p></div>"
+    return {**resource, "text": {"status": "generated", "div": div}}
+
+
+def _with_nested_extensions(resource: dict[str, Any]) -> dict[str, Any]:
+    """Add an extension nested 50 levels deep (about 100 JSON levels)."""
+    extension: dict[str, Any] = {"url": f"{EXTENSION}/leaf", "valueString": "leaf"}
+    for level in range(50):
+        extension = {"url": f"{EXTENSION}/level-{level}", "extension": [extension]}
+    return {**resource, "extension": [*resource.get("extension", []), extension]}
+
+
+def _with_scripts(resource: dict[str, Any]) -> dict[str, Any]:
+    """Name the resource in many scripts."""
+    return {**resource, "name": [{"family": text, "given": [text]} for text in SCRIPTS]}
+
+
+# Creates that vary the media type, the size or the text of the body, or hold an id; scenarios name them.
+VARIANTS = {
+    request.name: request
+    for request in (
+        Request("json", {"Content-Type": "application/json", "Accept": "application/json"}),
+        Request("charset", {"Content-Type": f"{FHIR_JSON}; charset=utf-8"}),
+        Request(
+            "fhir-version", {"Content-Type": f"{FHIR_JSON}; fhirVersion=4.0", "Accept": f"{FHIR_JSON}; fhirVersion=4.0"}
+        ),
+        Request("large-narrative", prepare=_with_narrative),
+        Request("deep-extensions", prepare=_with_nested_extensions),
+        Request("scripts", prepare=_with_scripts),
+        Request("id-holder", prepare=_with_client_id),  # a create whose client id a refused one takes again
+    )
+}
+
+
 class Run:
     """What one process made: it marks every resource and remembers each create's id for the cleanup."""
 
@@ -179,9 +228,13 @@ class Run:
         """Return a value unique to this process of the run (the identifier values of what it makes)."""
         return f"{self.origin}{next(self._serial)}"
 
+    def sample(self, resource_type: str) -> dict[str, Any]:
+        """Return a fresh sample of the type, marked with the run's tag and an identifier no other carries."""
+        return sample(resource_type, self.marker, self.serial())
+
     def create(self, resource_type: str, request: Request) -> tuple[dict[str, Any], Exchange]:
         """Create a fresh marked sample of the type, sent as the request says; return what was sent and the exchange."""
-        sent = request.prepare(sample(resource_type, self.marker, self.serial()))
+        sent = request.prepare(self.sample(resource_type))
         condition = {"If-None-Exist": by_identifier(sent)} if request.conditional else {}
         return sent, self.send(sent, {**request.headers, **condition})
 

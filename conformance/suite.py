@@ -1,30 +1,26 @@
-"""One process's session state: the client, the server's capabilities, and the subjects its cases share."""
+"""One process's session state: the client, the server's capabilities, and the creates and refusals its cases share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from conformance import conditional, created, races, transactions
-from conformance.checks import ConformanceFailure
-from conformance.client import Exchange, FhirClient
-from conformance.conditional import Context, Flow
+from conformance import requirements
+from conformance.client import FHIR_JSON, Exchange, FhirClient
 from conformance.created import NO_MATCH, SUCCEEDED, Created
 from conformance.identities import OWN, identities
 from conformance.profile import Settings
-from conformance.races import Race
-from conformance.resources import PLAIN, REQUESTS, Request, Run
+from conformance.refused import Attempt, Refusal
+from conformance.resources import PLAIN, REQUESTS, TYPES, VARIANTS, Request, Run
 from conformance.target import Target, refused_credentials
-from conformance.transactions import Transaction
-
-T = TypeVar("T")
 
 EXIT_USAGE = 4
 EXIT_FAILED = 1
+# The statuses a profile's invalid_status claim allows for invalid content.
+INVALID_STATUSES = {"400": (400,), "422": (422,), "any": (400, 422)}
 
 
 class Suite:
-    """The server under test as the scenarios see it; each create, flow and race is made once and shared."""
+    """The server under test as the scenarios see it; each create is made once per type and request."""
 
     def __init__(self, settings: Settings, target: Target, origin: str = "") -> None:
         self.settings = settings
@@ -35,7 +31,7 @@ class Suite:
         self.identities = identities(target.profile)
         self.runs = {OWN: self.run}  # what each identity created, cleaned up with its own credentials
         self._created: dict[tuple[str, str], Created] = {}
-        self._subjects: dict[tuple[str, ...], Any] = {}
+        self._refusals: dict[str, Refusal] = {}
         self._credentials_refused: str | None = None
 
     @property
@@ -49,9 +45,8 @@ class Suite:
         """Return the create of a marked sample of the type sent as named, made on first use."""
         key = (resource_type, request)
         if key not in self._created:
-            created = self._created[key] = self.create(resource_type, REQUESTS[request])
-            if created.exchange.status in (401, 403) and request == "plain":
-                self._credentials_refused = refused_credentials(created.exchange.status, created.exchange.url)
+            created = self._created[key] = self.create(resource_type, {**REQUESTS, **VARIANTS}[request])
+            self._watch(created.exchange, request == "plain")
         return self._created[key]
 
     def create(self, resource_type: str, request: Request, identity: str = OWN) -> Created:
@@ -74,61 +69,51 @@ class Suite:
             self.runs[identity] = Run(client, self.run.marker, f"{self.run.origin}{identity}-")
         return self.runs[identity]
 
+    def refusal(self, attempt: Attempt) -> Refusal:
+        """Return the refusal of an attempt, sent on first use (after the create or attempt it builds on)."""
+        if attempt.name not in self._refusals:
+            first = self.created(attempt.type, attempt.reuses) if attempt.reuses else None
+            baseline = self.refusal(attempt.baseline) if attempt.baseline else None
+            sent = self.run.sample(attempt.sample or attempt.type)
+            if first is not None:
+                sent["id"] = first.sent["id"]
+            exchange = self._send(attempt, sent)
+            refused_by = next(row for row in attempt.refusals if not self._not_applicable(row))
+            statuses = INVALID_STATUSES[self.profile.invalid_status]
+            self._refusals[attempt.name] = Refusal(
+                attempt, sent, exchange, self.run, refused_by, statuses, baseline, first
+            )
+        return self._refusals[attempt.name]
+
+    def _send(self, attempt: Attempt, sent: dict[str, Any]) -> Exchange:
+        """POST an attempt's body; remember what a server that accepted it made, for the cleanup."""
+        headers = {"Content-Type": FHIR_JSON, **attempt.headers}
+        exchange = self.client.request("POST", attempt.type + attempt.query, attempt.body(sent), headers)
+        for resource_type in (attempt.type, sent["resourceType"]):
+            self.run.remember(resource_type, exchange)
+        self._watch(exchange, baseline=False)
+        return exchange
+
+    def _watch(self, exchange: Exchange, baseline: bool) -> None:
+        """Note refused credentials: a 401 to any create, or a 403 to the plain one (a 403 may refuse one feature)."""
+        if exchange.status == 401 or (exchange.status == 403 and baseline):
+            self._credentials_refused = refused_credentials(exchange.status, exchange.url)
+
+    def inapplicable(self, attempt: Attempt) -> str | None:
+        """Return why an attempt does not apply to this server (its claims, its CapabilityStatement), or None."""
+        reasons = [self._not_applicable(row) for row in attempt.refusals]
+        if all(reasons):
+            return reasons[0]
+        unsupported = self.unsupported(attempt.type) if attempt.type in TYPES else None
+        return unsupported or attempt.skip(self.target.capabilities)
+
+    def _not_applicable(self, requirement_id: str) -> str | None:
+        """Return why a requirement does not apply to the profile's claims, or None."""
+        return requirements.load()[requirement_id].not_applicable(self.profile.claims())
+
     def creates_of(self, resource_type: str) -> list[Created]:
         """Return every plain create of a type, one per way of sending it."""
         return [self.created(resource_type, request) for request in PLAIN]
-
-    def sound(self, resource_type: str) -> None:
-        """The type's plain creates meet what sequences of requests rely on; else raise the first failure."""
-        key = ("sound", resource_type)
-        if key not in self._subjects:
-            try:
-                created.sound(self.created(resource_type, "plain"), self.creates_of(resource_type))
-                self._subjects[key] = None
-            except ConformanceFailure as error:
-                self._subjects[key] = error
-        found = self._subjects[key]
-        if found is not None:  # a fresh failure for each case that relies on it
-            raise ConformanceFailure(found.expected, found.received, found.exchange, found.requirement)
-
-    def flow(self, resource_type: str, name: str) -> Flow:
-        """Return a conditional-create flow of the type, run on first use."""
-        plan = conditional.PLANS[name]
-
-        def make() -> Flow:
-            context = Context(
-                self.made, lambda other: self.flow(resource_type, other), lambda: self.sound(resource_type)
-            )
-            return Flow(self.run, resource_type, plan, context)
-
-        return self._subject(("flow", resource_type, name), make)
-
-    def transaction(self, name: str) -> Transaction:
-        """Return a transaction flow, run on first use."""
-        plan = transactions.PLANS[name]
-
-        def make() -> Transaction:
-            context = Context(self.made, self.transaction, lambda: self.sound("Patient"))
-            return Transaction(self.run, plan, context, self.bases, self.profile.claims())
-
-        return self._subject(("transaction", name), make)
-
-    def race(self, resource_type: str, name: str) -> Race:
-        """Return a race of the type (its rounds run when a case first looks at them)."""
-        sequences: Callable[[str], Any] = (
-            self.transaction if name == "transaction" else lambda n: self.flow(resource_type, n)
-        )
-
-        def make() -> Race:
-            return Race(self.run, resource_type, self.settings.race_clients, races.RACES[name], sequences)
-
-        return self._subject(("race", resource_type, name), make)
-
-    def _subject(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
-        """Return the subject of a key, made on first use."""
-        if key not in self._subjects:
-            self._subjects[key] = make()
-        return self._subjects[key]  # type: ignore[no-any-return]
 
     def stop_reason(self) -> tuple[int, str] | None:
         """Return why the run must stop now, with its exit code: refused credentials, or a server gone silent."""
@@ -140,7 +125,12 @@ class Suite:
 
     def unsupported(self, resource_type: str) -> str | None:
         """Return why the CapabilityStatement says the server does not create this type, or None."""
-        resources = [r for rest in self._rests() for r in rest.get("resource", [])]
+        resources = [
+            r
+            for rest in self.target.capabilities.get("rest", [])
+            if rest.get("mode") == "server"
+            for r in rest.get("resource", [])
+        ]
         if not resources:
             return None  # a statement that lists no resources says nothing either way
         entry = next((r for r in resources if r.get("type") == resource_type), None)
@@ -148,27 +138,6 @@ class Suite:
         if "create" in codes:
             return None
         return f"the server's CapabilityStatement does not offer create for {resource_type}"
-
-    def conditional_unsupported(self, resource_type: str) -> str | None:
-        """Return why conditional create does not apply to the type: the profile, else the CapabilityStatement."""
-        claimed = self.profile.conditional_create
-        if claimed is not None:  # the profile's word stands over the statement's (a claim makes failures count)
-            return None if claimed else "not applicable: the profile says the server has no conditional create"
-        entries = [r for rest in self._rests() for r in rest.get("resource", []) if r.get("type") == resource_type]
-        if any(entry.get("conditionalCreate") is False for entry in entries):
-            return f"the server's CapabilityStatement says conditionalCreate is false for {resource_type}"
-        return None
-
-    def transactions_unsupported(self) -> str | None:
-        """Return why the CapabilityStatement says the server runs no transactions, or None."""
-        codes = {i.get("code") for rest in self._rests() for i in rest.get("interaction", [])}
-        if codes and "transaction" not in codes:  # a statement that lists no interaction says nothing
-            return "the server's CapabilityStatement lists no transaction interaction"
-        return None
-
-    def _rests(self) -> list[dict[str, Any]]:
-        """Return the server parts (mode server) of the CapabilityStatement."""
-        return [rest for rest in self.target.capabilities.get("rest", []) if rest.get("mode") == "server"]
 
     def close(self) -> None:
         """Close the connections."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 import pytest
 
 from conformance import checks, fhirjson
-from conformance.cases import Case, Refusal, table
+from conformance.cases import Case, RefusedCreate, table
 from conformance.client import Exchange
 from conformance.created import ID, LOCATION, READABLE, Created
 from conformance.identities import MALFORMED_KEY, NO_KEY, OTHER, OWN, UNKNOWN_KEY
@@ -169,11 +169,11 @@ CASES = (
         (INJECTED,),
         ISOLATED,
     ),
-    Refusal("refused", "a create without a key answers 401", KEY_REQUIRED, refused, requests=(NO_KEY,)),
-    Refusal(
+    RefusedCreate("refused", "a create without a key answers 401", KEY_REQUIRED, refused, requests=(NO_KEY,)),
+    RefusedCreate(
         "refused", "a create with a malformed or unknown key answers 401", INVALID_KEY, refused, requests=FORGED_KEYS
     ),
-    Refusal(
+    RefusedCreate(
         "nothing-stored",
         "a create without a key stores nothing",
         NOTHING_STORED,
@@ -181,7 +181,7 @@ CASES = (
         (KEY_REQUIRED,),
         (NO_KEY,),
     ),
-    Refusal(
+    RefusedCreate(
         "nothing-stored",
         "a create with a malformed or unknown key stores nothing",
         NOTHING_STORED,

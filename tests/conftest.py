@@ -15,8 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.server import RunningServer, ServerConfig, serve
-
 REPO = Path(__file__).resolve().parent.parent
 Client = Callable[..., httpx.Client]
 
@@ -49,16 +47,26 @@ def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, tim
     return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
 
 
+@dataclass(frozen=True)
+class Scenarios:
+    """The repo's scenario cases, collected without running them."""
+
+    cases: dict[str, tuple[str, ...]]  # test id -> requirement ids cited
+    modules: dict[str, str]  # test id -> the module that holds it
+
+
 @pytest.fixture(scope="session")
-def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, ...]]:
-    """Collect the scenario cases (test id -> requirement ids cited) without running them."""
-    cases: dict[str, tuple[str, ...]] = {}
+def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Scenarios:
+    """Collect the scenario cases without running them."""
+    collected = Scenarios({}, {})
 
     class Collector:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
             for item in session.items:
                 marker = item.get_closest_marker("requirements")
-                cases[item.nodeid.split("[")[-1].rstrip("]")] = tuple(marker.args) if marker else ()
+                case = item.nodeid.split("[")[-1].rstrip("]")
+                collected.cases[case] = tuple(marker.args) if marker else ()
+                collected.modules[case] = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
 
     reports = tmp_path_factory.mktemp("collect-reports")
     code = pytest.main(
@@ -78,12 +86,20 @@ def scenario_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[
         plugins=[Collector()],
     )
     assert code == 0, "the scenarios do not collect"
-    return cases
+    return collected
+
+
+@pytest.fixture(scope="session")
+def scenario_cases(scenarios: Scenarios) -> dict[str, tuple[str, ...]]:
+    """Return each scenario case's test id with the requirement ids it cites."""
+    return scenarios.cases
 
 
 @pytest.fixture
 def reference_server() -> Iterator[Any]:
     """Start reference servers on demand (``reference_server(faults=...)``), stopping them after the test."""
+    from conformance.server import ServerConfig, serve
+
     started = []
 
     def start(**config: Any) -> str:
@@ -99,13 +115,15 @@ def reference_server() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def start() -> Iterator[Client]:
     """A client of a server with the given settings: one server per config, all stopped at the end."""
+    from conformance.server import RunningServer, ServerConfig, serve
+
     running: dict[ServerConfig, tuple[RunningServer, httpx.Client]] = {}
 
     def client(**settings: Any) -> httpx.Client:
         config = ServerConfig(**settings)
         if config not in running:
             server = serve(config)
-            running[config] = (server, httpx.Client(base_url=server.url, timeout=5))
+            running[config] = (server, httpx.Client(base_url=server.url, timeout=10))
         return running[config][1]
 
     yield client

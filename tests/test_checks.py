@@ -229,3 +229,47 @@ def test_another_tenants_resource_is_hidden_only_when_absent_from_the_answer() -
     checks.absent(exchange(200, body=bundle % b'{"value":"1"}'), mine, "none of theirs")
     with pytest.raises(ConformanceFailure, match="expected none of theirs, received Patient/p1 in the search results"):
         checks.absent(exchange(200, body=bundle % b'{"system":"urn:run","value":"1"}'), mine, "none of theirs")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected", "tolerates_5xx", "message"),
+    [
+        (400, (400,), False, None),
+        (503, (400,), True, None),  # R4 http.html#create tolerates a 5xx; the no-5xx case charges it
+        (503, (409,), False, "expected 409, received 503"),
+        (201, (400, 422), True, "expected 400 or 422, received 201"),
+        (201, tuple(range(400, 500)), True, "expected a 4xx, received 201"),
+        (0, (400,), True, "expected 400, received no answer"),
+    ],
+)
+def test_a_refusal_status_is_graded_with_r4_s_tolerance_of_5xx(
+    status: int, expected: tuple[int, ...], tolerates_5xx: bool, message: str | None
+) -> None:
+    """A refusal has one of the statuses expected; a 5xx passes only where R4 tolerates one."""
+    answer = Exchange("POST", "http://127.0.0.1:1/Patient", (), b"{}", status, error="ReadTimeout after 1 s")
+    if message is None:
+        checks.refusal_status(answer, expected, tolerates_5xx)
+    else:
+        with pytest.raises(ConformanceFailure, match=re.escape(message)):
+            checks.refusal_status(answer, expected, tolerates_5xx)
+
+
+@pytest.mark.parametrize(
+    ("issues", "passes"),
+    [
+        ([{"severity": "error", "code": "structure"}], True),
+        ([{"severity": "error", "code": "400"}, {"severity": "information", "code": "informational"}], True),
+        ([{"severity": "error", "code": "400"}], False),
+        ([{"severity": "ERROR", "code": "invalid"}], False),
+        ([], False),
+        ("not a list", False),
+    ],
+)
+def test_an_outcome_needs_one_issue_coded_from_the_r4_value_sets(issues: Any, passes: bool) -> None:
+    """One issue with an issue-severity and an issue-type code suffices; others may carry their own codes."""
+    outcome = {"resourceType": "OperationOutcome", "issue": issues}
+    if passes:
+        checks.issue_codes(exchange(400), outcome)
+    else:
+        with pytest.raises(ConformanceFailure, match="expected an issue with a severity from issue-severity"):
+            checks.issue_codes(exchange(400), outcome)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance import requirements
 from conformance.checks import ConformanceFailure
 from conformance.grading import grade, strongest
 from conformance.requirements import Level
@@ -69,3 +70,24 @@ def test_a_requirements_verdict_is_the_strongest_of_its_cases() -> None:
     assert strongest(["passed", "skipped"]) == "passed"
     assert strongest(["warned", "passed", "blocked"]) == "blocked"
     assert strongest(["blocked", "failed", "warned"]) == "failed"
+
+
+@pytest.mark.parametrize(
+    ("applies_when", "claims", "applies"),
+    [
+        ("validates", {"validates": True}, True),
+        ("validates", {"validates": False}, False),
+        ("!validates", {"validates": False}, True),
+        ("!validates", {"validates": True}, False),
+        ("id_policy=respect", {"id_policy": "respect"}, True),
+        ("id_policy=respect", {"id_policy": "ignore"}, False),
+    ],
+)
+def test_a_row_applies_to_the_claims_it_names_or_to_their_absence(
+    applies_when: str, claims: dict[str, object], applies: bool
+) -> None:
+    """applies_when names a claim that holds, a claim value, or (with !) a claim the profile does not make."""
+    row = requirements.Requirement("x.y", Level.SHOULD, "suite", "", "quote", applies_when, "")
+    reason = row.not_applicable(claims)
+    assert (reason is None) == applies
+    assert reason is None or reason.startswith(f"not applicable: x.y applies when {applies_when}; the profile has")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.cases import Case, Refusal
+from conformance.cases import Case, RefusedCreate
+from conformance.created import SUCCEEDED
 from conformance.identities import MALFORMED, MALFORMED_KEY, NO_KEY, OTHER, OWN, UNKNOWN_KEY, identities, unknown_key
 from conformance.profile import build_profile
 
@@ -35,8 +36,6 @@ def test_an_unknown_key_keeps_the_shape_of_the_real_one() -> None:
 
 def test_a_refusal_row_does_not_need_the_create_accepted() -> None:
     """A case about a create the server refuses cites its needs, never create.status.201."""
-    assert Refusal("refused", "x", "tenancy.auth.nothing-created", print, (KEY_REQUIRED,)).requirements() == (
-        "tenancy.auth.nothing-created",
-        KEY_REQUIRED,
-    )
-    assert Case("x", "x", KEY_REQUIRED, print).requirements() == (KEY_REQUIRED, "create.status.201")
+    refusal = RefusedCreate("refused", "x", "tenancy.auth.nothing-created", print, (KEY_REQUIRED,))
+    assert refusal.requirements((SUCCEEDED,)) == ("tenancy.auth.nothing-created", KEY_REQUIRED)
+    assert Case("x", "x", KEY_REQUIRED, print).requirements((SUCCEEDED,)) == (KEY_REQUIRED, SUCCEEDED)

@@ -14,7 +14,6 @@ from tests.conftest import Client
 from tests.test_server import assert_outcome, base_of, parsed, post
 from tests.test_server_conditional import (
     FAULTS,
-    ROUNDS,
     by_identifier,
     count,
     create,
@@ -94,8 +93,9 @@ def _query_multiple(client: httpx.Client) -> None:
 
 
 def _race(send: races.Send) -> Callable[[httpx.Client], None]:
+    # One round: a racing fault duplicates in the first (test_race_reliability shows it 20 times of 20).
     def probe(client: httpx.Client) -> None:
-        assert all(race_round(base_of(client), send)[1] == 1 for _ in range(ROUNDS))
+        assert race_round(base_of(client), send)[1] == 1
 
     return probe
 

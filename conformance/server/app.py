@@ -1,41 +1,48 @@
-"""The reference server's FHIR R4 JSON API: (conditional) create, transaction, read, vread, delete, search, metadata."""
+"""The reference server's HTTP API: FHIR R4 JSON (conditional) create, transaction, read, vread, delete, search,
+metadata."""
 
 from __future__ import annotations
 
 import copy
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.server import faults
+from conformance.server import faults, parsing
 from conformance.server.capability import capability_statement
 from conformance.server.conditional import condition_of, required
 from conformance.server.config import ServerConfig
-from conformance.server.creation import assign, refusals
-from conformance.server.faults import Assignment, Caller, Condition, ErrorReply, Reply, Scope, Stored
+from conformance.server.creation import answer, storage_refusals
+from conformance.server.faults import Assignment, Caller, Check, Condition, Reply, Scope, Stored, Submitted
 from conformance.server.fhirhttp import (
-    FHIR_JSON,
+    FHIR_JSON_TYPE,
+    ID_PATTERN,
     FhirError,
-    error_outcome,
-    error_response,
+    Rule,
+    content_type,
     fhir_response,
     location,
-    operation_outcome,
     version_headers,
 )
-from conformance.server.negotiation import check_accept, check_content_type, prefer_return, read_body
+from conformance.server.negotiation import (
+    content_type_problem,
+    not_acceptable,
+    prefer_return,
+    read_body,
+    response_type,
+)
 from conformance.server.r4types import RESOURCE_TYPES
+from conformance.server.refusals import Refusals
 from conformance.server.search import index_entries, parse_query
-from conformance.server.storage import Created, Record, Storage, now_instant
+from conformance.server.storage import FIRST_VERSION, Created, Record, Storage, now_instant
 from conformance.server.transaction import Transaction, default_plan, response_bundle
-from conformance.server.validation import parse_resource, validate
-
-ISSUE_CODES = {404: "not-found", 405: "not-supported"}
+from conformance.server.validation import as_judged, invalid, unprofiled
 
 
 class FhirApi:
@@ -49,31 +56,38 @@ class FhirApi:
 
     def metadata(self, request: Request) -> Response:
         """GET [base]/metadata (R4 http.html#capabilities); public, like the spec expects."""
-        check_accept(request)
+        media = self._media(request)
         body = capability_statement(self.config, self._base(request), self.started)
-        return fhir_response(200, body)
+        return fhir_response(200, body, content_type(media))
 
     async def create(self, request: Request) -> Response:
         """POST [base]/[type] (R4 http.html#create), conditional with a condition (#ccreate)."""
-        tenant, rtype = self._prelude(request)
-        check_content_type(request)
+        tenant, rtype, media = self._prelude(request)
+        header = request.headers.get("content-type", "")
+        self._check(Rule.CONTENT_TYPE, header, content_type_problem(header), request.query_params)
         condition = condition_of(request, rtype, self.config.conditional_query)
         body = await read_body(request)
-        response = await run_in_threadpool(self._create, request, tenant, rtype, body, condition)
+        response = await run_in_threadpool(self._create, request, (tenant, rtype, media), body, condition)
         if getattr(request.state, "refuse_after", False):  # a fault stores first, and refuses afterwards
             raise self._unauthorized()
         return response
 
-    def _create(self, request: Request, tenant: str, rtype: str, body: bytes, condition: Condition | None) -> Response:
-        original = parse_resource(body, rtype)
-        if self.config.validates:
-            validate(original, self.config.invalid_status)
-        resource = assign(original, tenant, self.config.id_policy)
-        assignment = Assignment(resource, original, self.config.id_policy, self.storage, tenant)
+    def _create(
+        self, request: Request, where: tuple[str, str, str], body: bytes, condition: Condition | None
+    ) -> Response:
+        tenant, rtype, media = where
+        submitted = self._read(body, rtype, tenant)
+        try:
+            resource = self._accept(submitted.resource, rtype, tenant)
+        except FhirError:
+            faults.apply(self.config.faults, faults.CREATE_REFUSED, submitted)
+            raise
+        assignment = Assignment(resource, submitted.resource, self.config.id_policy, self.storage, tenant)
         faults.apply(self.config.faults, faults.CREATE_ASSIGN, assignment)
-        with refusals():
+        with storage_refusals():
             done = self._store(tenant, assignment.resource, condition)
-        reply = self._answer(request, done)
+        prefer = prefer_return(request.headers.get("prefer"))
+        reply = answer(done, self._base(request), prefer, content_type(media))
         if done.created:
             faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
             faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
@@ -90,47 +104,86 @@ class FhirApi:
 
     async def transaction(self, request: Request) -> Response:
         """POST [base] with a transaction Bundle (R4 http.html#transaction)."""
-        tenant = self._tenant(request)
-        check_accept(request)
-        check_content_type(request)
+        tenant, media = self._tenant(request), self._media(request)
+        header = request.headers.get("content-type", "")
+        self._check(Rule.CONTENT_TYPE, header, content_type_problem(header), request.query_params)
         body = await read_body(request)
-        return await run_in_threadpool(self._transaction, request, tenant, body)
+        return await run_in_threadpool(self._transaction, request, tenant, media, body)
 
-    def _transaction(self, request: Request, tenant: str, body: bytes) -> Response:
-        bundle = parse_resource(body, "Bundle")
+    def _transaction(self, request: Request, tenant: str, media: str, body: bytes) -> Response:
+        bundle = parsing.as_object(parsing.read_json(body).value)
+        parsing.check_type(bundle, "Bundle")
         plan = default_plan(self.storage)
         faults.apply(self.config.faults, faults.TRANSACTION, plan)
-        outcomes = Transaction(self.storage, self.config, tenant, plan).run(bundle)
+        # Each entry is accepted as a create of its own would be (R4 http.html#transaction).
+        outcomes = Transaction(self.storage, tenant, plan, self._accept).run(bundle)
         base, prefer = self._base(request), prefer_return(request.headers.get("prefer"))
         response = response_bundle(outcomes, base, prefer)
-        reply = Reply(200, {}, response, response, base, prefer)
+        reply = Reply(200, content_type(media), response, response, base, prefer)
         faults.apply(self.config.faults, faults.TRANSACTION_RESPONSE, reply)
         return _render(reply)
 
+    def _read(self, body: bytes, rtype: str, tenant: str) -> Submitted:
+        """The JSON object a create body holds (R4 http.html#create: 400 when it "could not be parsed")."""
+        parsed = parsing.read_json(body)
+        self._check(Rule.DUPLICATE_NAMES, ", ".join(parsed.repeated), parsing.repeated_names(parsed.repeated))
+        submitted = Submitted(parsing.as_object(parsed.value), rtype, self.storage, tenant)
+        faults.apply(self.config.faults, faults.CREATE_PARSED, submitted)
+        return submitted
+
+    def _accept(self, original: dict[str, Any], rtype: str, tenant: str) -> dict[str, Any]:
+        """The resource to store, once its type, its id and (when validating) its content pass."""
+        parsing.check_type(original, rtype)
+        resource = self._assign(original, tenant)  # first: a client id that is no R4 id gets 400
+        if self.config.validates:
+            self._validate(original)
+        return resource
+
+    def _validate(self, original: dict[str, Any]) -> None:
+        """Refuse invalid content, then content that breaks a profile it claims (R4 http.html#create)."""
+        judged = as_judged(original, keep_id=self.config.id_policy == "respect")
+        rtype, status = original["resourceType"], self.config.invalid_status
+        self._check(Rule.INVALID, rtype, invalid(judged, status))
+        self._check(Rule.PROFILE, rtype, unprofiled(judged, status))
+
+    def _check(self, rule: Rule, subject: str, error: FhirError | None, query: Mapping[str, str] | None = None) -> None:
+        """Raise the refusal a rule gave (None: the request passed), as the faults leave it."""
+        check = Check(rule, subject, error, dict(query or {}))
+        faults.apply(self.config.faults, faults.REQUEST_CHECK, check)
+        if check.error is not None:
+            raise check.error
+
+    def _media(self, request: Request) -> str:
+        """The media type to answer in (R4 http.html#mime-type); 406 when none is acceptable."""
+        media = response_type(request)
+        subject = request.query_params.get("_format") or request.headers.get("accept", "")
+        self._check(Rule.ACCEPT, subject, None if media else not_acceptable())
+        return media or FHIR_JSON_TYPE
+
     def read(self, request: Request) -> Response:
         """GET [base]/[type]/[id] (R4 http.html#read)."""
-        tenant, rtype = self._prelude(request)
+        tenant, rtype, media = self._prelude(request)
         rid = request.path_params["rid"]
         found = (self.storage.read(t, rtype, rid) for t in self._scope(faults.READ_SCOPE, tenant))
-        return self._found(request, next(filter(None, found), None), faults.READ_RESPONSE)
+        return self._found(request, next(filter(None, found), None), faults.READ_RESPONSE, media)
 
     def vread(self, request: Request) -> Response:
         """GET [base]/[type]/[id]/_history/[vid] (R4 http.html#vread)."""
-        tenant, rtype = self._prelude(request)
+        tenant, rtype, media = self._prelude(request)
         params = request.path_params
         record = self.storage.vread(tenant, rtype, params["rid"], params["vid"])
-        return self._found(request, record, faults.VREAD_RESPONSE)
+        return self._found(request, record, faults.VREAD_RESPONSE, media)
 
     def delete(self, request: Request) -> Response:
         """DELETE [base]/[type]/[id]: 204, also when there was nothing to delete."""
         # R4 http.html#delete: 204 "Upon successful deletion, or if the resource does not exist".
-        tenant, rtype = self._prelude(request)
+        tenant, rtype, _ = self._prelude(request)
         self.storage.delete(tenant, rtype, request.path_params["rid"])
         return Response(status_code=204)
 
     def search(self, request: Request) -> Response:
         """GET [base]/[type]?params (R4 http.html#search): a searchset Bundle."""
-        tenant, rtype = self._prelude(request)
+        tenant, rtype, media = self._prelude(request)
         criteria = parse_query(rtype, request.query_params.multi_items())
         found: list[dict[str, Any]] = []
         total = 0
@@ -145,17 +198,17 @@ class FhirApi:
         ]
         if entries:  # R4 json.html: arrays are never empty
             bundle["entry"] = entries
-        return fhir_response(200, bundle)
+        return fhir_response(200, bundle, content_type(media))
 
-    def _prelude(self, request: Request) -> tuple[str, str]:
-        """Authenticate, negotiate and check the type: (tenant, resource type)."""
+    def _prelude(self, request: Request) -> tuple[str, str, str]:
+        """Authenticate, negotiate and check the type: (tenant, resource type, response media type)."""
         tenant = self._tenant(request)
-        check_accept(request)
+        media = self._media(request)
         rtype = request.path_params["rtype"]
-        if rtype not in RESOURCE_TYPES:
-            # R4 http.html#create: 404 "resource type not supported, or not a FHIR end-point".
-            raise FhirError(404, "not-supported", f"{rtype!r} is not an R4 resource type")
-        return tenant, rtype
+        # R4 http.html#create: 404 "resource type not supported, or not a FHIR end-point".
+        unknown = FhirError(404, "not-supported", f"{rtype!r} is not an R4 resource type", rule=Rule.UNKNOWN_TYPE)
+        self._check(Rule.UNKNOWN_TYPE, rtype, None if rtype in RESOURCE_TYPES else unknown)
+        return tenant, rtype, media
 
     def _tenant(self, request: Request) -> str:
         """The caller's tenant tag ('SYSTEM|CODE'), '' on a single-tenant server; else 401."""
@@ -187,25 +240,30 @@ class FhirApi:
         """The absolute FHIR base, from the request's own scheme, host and port."""
         return str(request.base_url).rstrip("/") + self.config.base_path
 
-    def _answer(self, request: Request, done: Created) -> Reply:
-        """201 for a new resource, 200 for the one a condition matched (R4 http.html#create, #ccreate)."""
-        # Either way: Location, ETag and Last-Modified of the resource's current version
-        # (#versioning), and the body Prefer asks for, as on a plain create (#prefer).
-        stored = done.resource
-        base, rtype, rid = self._base(request), stored["resourceType"], stored["id"]
-        vid = str(stored["meta"]["versionId"])
-        headers = {"Location": location(base, rtype, rid, vid), **version_headers(stored)}
-        prefer = prefer_return(request.headers.get("prefer"))
-        if prefer == "minimal":
-            body = None
-        elif prefer == "OperationOutcome":
-            what = "created" if done.created else "matched the existing"
-            body = operation_outcome("information", "informational", f"{what} {rtype}/{rid} version {vid}")
-        else:  # return=representation, or no preference: the server's choice (R4 http.html#prefer)
-            body = copy.deepcopy(stored)
-        return Reply(201 if done.created else 200, headers, body, stored, base, prefer)
+    def _assign(self, original: dict[str, Any], tenant: str) -> dict[str, Any]:
+        """The resource to store: server-assigned id and meta, the client's other content kept."""
+        # R4 http.html#create: the server SHALL ignore a client id, meta.versionId and
+        # meta.lastUpdated; other meta (tags, profiles, security) stays.
+        client_meta = original.get("meta")
+        meta = copy.deepcopy(client_meta) if isinstance(client_meta, dict) else {}
+        meta.update(versionId=FIRST_VERSION, lastUpdated=now_instant())
+        if tenant:
+            meta["tag"] = _tenant_tags(meta.get("tag"), tenant)
+        rest = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("resourceType", "id", "meta")}
+        return {"resourceType": original["resourceType"], "id": self._new_id(original), "meta": meta, **rest}
 
-    def _found(self, request: Request, record: Record | None, stage: str) -> Response:
+    def _new_id(self, original: dict[str, Any]) -> str:
+        """A fresh uuid, or (id policy respect, Aidbox style) the client's own id."""
+        client_id = original.get("id")
+        if self.config.id_policy != "respect" or client_id is None:
+            return str(uuid.uuid4())
+        valid = isinstance(client_id, str) and ID_PATTERN.fullmatch(client_id)
+        message = "id must match [A-Za-z0-9\\-\\.]{1,64} (R4 datatypes.html#id)"
+        refusal = None if valid else FhirError(400, "value", message, rule=Rule.CLIENT_ID)
+        self._check(Rule.CLIENT_ID, str(client_id), refusal)
+        return str(client_id)
+
+    def _found(self, request: Request, record: Record | None, stage: str, media: str) -> Response:
         """Answer a read or vread: 404 unknown, 410 deleted (R4 http.html#read, #vread)."""
         rtype, rid = request.path_params["rtype"], request.path_params["rid"]
         if record is None:
@@ -213,15 +271,24 @@ class FhirApi:
         if record.resource is None:
             raise FhirError(410, "deleted", f"{rtype}/{rid} was deleted")
         resource = record.resource
-        reply = Reply(200, version_headers(resource), copy.deepcopy(resource), resource, self._base(request))
+        headers = {**version_headers(resource), **content_type(media)}
+        reply = Reply(200, headers, copy.deepcopy(resource), resource, self._base(request))
         faults.apply(self.config.faults, stage, reply)
         return _render(reply)
 
 
 def _render(reply: Reply) -> Response:
     if reply.raw is not None:
-        return Response(reply.raw, status_code=reply.status, headers={"Content-Type": FHIR_JSON, **reply.headers})
+        return Response(reply.raw, status_code=reply.status, headers=reply.headers)
     return fhir_response(reply.status, reply.body, reply.headers)
+
+
+def _tenant_tags(tags: Any, tenant: str) -> list[Any]:
+    """Add the tenant's tag; drop client tags in the tenant system, so none can be spoofed."""
+    system, _, code = tenant.partition("|")
+    client_tags = tags if isinstance(tags, list) else []
+    kept = [t for t in client_tags if not (isinstance(t, dict) and t.get("system") == system)]
+    return [*kept, {"system": system, "code": code}]
 
 
 def _count(request: Request) -> int | None:
@@ -232,26 +299,6 @@ def _count(request: Request) -> int | None:
     if not raw.isdigit():
         raise FhirError(400, "invalid", f"_count must be a non-negative integer, not {raw!r}")
     return int(raw)
-
-
-async def _fhir_error(request: Request, exc: Exception) -> Response:
-    """The server's own refusals, as the faults of the app that refused leave them."""
-    assert isinstance(exc, FhirError)
-    reply = ErrorReply(exc.status, dict(exc.headers), error_outcome(exc))
-    faults.apply(request.app.state.api.config.faults, faults.ERROR_RESPONSE, reply)
-    return fhir_response(reply.status, reply.body, reply.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own refusals (no route, wrong method) as OperationOutcomes."""
-    assert isinstance(exc, HTTPException)
-    code = ISSUE_CODES.get(exc.status_code, "processing")
-    return error_response(FhirError(exc.status_code, code, str(exc.detail), exc.headers))
-
-
-async def _crash(request: Request, exc: Exception) -> Response:
-    """A bug still answers with an OperationOutcome (R4 http.html: one SHOULD accompany errors)."""
-    return error_response(FhirError(500, "exception", f"internal error: {type(exc).__name__}"))
 
 
 def build_app(config: ServerConfig) -> Starlette:
@@ -269,7 +316,6 @@ def build_app(config: ServerConfig) -> Starlette:
         Route(f"{base}/{{rtype}}/{{rid}}", api.delete, methods=["DELETE"]),
         Route(f"{base}/{{rtype}}/{{rid}}/_history/{{vid}}", api.vread, methods=["GET"]),
     ]
-    handlers = {FhirError: _fhir_error, HTTPException: _http_error, Exception: _crash}
-    app = Starlette(routes=routes, exception_handlers=handlers)
+    app = Starlette(routes=routes, exception_handlers=Refusals(config.faults).handlers())
     app.state.api = api
     return app

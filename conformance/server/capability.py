@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.server import profiles
 from conformance.server.config import ServerConfig
 from conformance.server.r4types import RESOURCE_TYPES
 from conformance.server.search import supported_params
@@ -22,7 +23,7 @@ def capability_statement(config: ServerConfig, base: str, date: str) -> dict[str
         rest["security"] = {"description": needs}
     if config.conditional_query:
         rest["extension"] = [{"url": CONDITIONAL_QUERY_URL, "valueBoolean": True}]
-    rest["resource"] = [_resource(rtype) for rtype in sorted(RESOURCE_TYPES)]
+    rest["resource"] = [_resource(rtype, config.validates) for rtype in sorted(RESOURCE_TYPES)]
     rest["interaction"] = [{"code": "transaction"}]  # R4 http.html#transaction: POST [base]
     return {
         "resourceType": "CapabilityStatement",
@@ -38,11 +39,16 @@ def capability_statement(config: ServerConfig, base: str, date: str) -> dict[str
     }
 
 
-def _resource(rtype: str) -> dict[str, Any]:
-    return {
+def _resource(rtype: str, validates: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {
         "type": rtype,
         "interaction": [{"code": code} for code in INTERACTIONS],
         "versioning": "versioned",
         "conditionalCreate": True,  # If-None-Exist (R4 http.html#ccreate), and ifNoneExist in transactions
         "searchParam": [{"name": name, "type": kind} for name, kind in supported_params(rtype).items()],
     }
+    # R4 capabilitystatement-definitions.html#CapabilityStatement.rest.resource.supportedProfile:
+    # the profiles a validating server enforces when a resource claims them in meta.profile.
+    if validates and profiles.supported(rtype):
+        entry["supportedProfile"] = profiles.supported(rtype)
+    return entry

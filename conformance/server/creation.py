@@ -1,55 +1,42 @@
-"""What a create stores (server-assigned id and meta), and the storage's refusals as HTTP answers."""
+"""What a create answers: 201 for a new resource, 200 for the one a condition matched, and the storage's
+refusals (409, 412)."""
 
 from __future__ import annotations
 
 import copy
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
-from conformance.server.fhirhttp import ID_PATTERN, FhirError
-from conformance.server.storage import FIRST_VERSION, DuplicateId, MultipleMatches, now_instant
+from conformance.server.faults import Reply
+from conformance.server.fhirhttp import FhirError, Rule, location, operation_outcome, version_headers
+from conformance.server.storage import Created, DuplicateId, MultipleMatches
 
 
-def assign(original: dict[str, Any], tenant: str, id_policy: str) -> dict[str, Any]:
-    """The resource to store: server-assigned id and meta, the client's other content kept."""
-    # R4 http.html#create: the server SHALL ignore a client id, meta.versionId and
-    # meta.lastUpdated; other meta (tags, profiles, security) stays.
-    client_meta = original.get("meta")
-    meta = copy.deepcopy(client_meta) if isinstance(client_meta, dict) else {}
-    meta.update(versionId=FIRST_VERSION, lastUpdated=now_instant())
-    if tenant:
-        meta["tag"] = _tenant_tags(meta.get("tag"), tenant)
-    rest = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("resourceType", "id", "meta")}
-    return {"resourceType": original["resourceType"], "id": _new_id(original, id_policy), "meta": meta, **rest}
+def answer(done: Created, base: str, prefer: str | None, headers: Mapping[str, str]) -> Reply:
+    """201 for a new resource, 200 for the one a condition matched (R4 http.html#create, #ccreate)."""
+    # Either way: Location, ETag and Last-Modified of the resource's current version
+    # (#versioning), and the body Prefer asks for, as on a plain create (#prefer).
+    stored = done.resource
+    rtype, rid, vid = stored["resourceType"], stored["id"], str(stored["meta"]["versionId"])
+    sent = {"Location": location(base, rtype, rid, vid), **version_headers(stored), **headers}
+    if prefer == "minimal":
+        body = None
+    elif prefer == "OperationOutcome":
+        what = "created" if done.created else "matched the existing"
+        body = operation_outcome("information", "informational", f"{what} {rtype}/{rid} version {vid}")
+    else:  # return=representation, or no preference: the server's choice (R4 http.html#prefer)
+        body = copy.deepcopy(stored)
+    return Reply(201 if done.created else 200, sent, body, stored, base, prefer)
 
 
 @contextmanager
-def refusals() -> Iterator[None]:
+def storage_refusals() -> Iterator[None]:
     """Answer the storage's refusals: 409 for a taken id, 412 for a condition matching several resources."""
     try:
         yield
     except DuplicateId as exc:
-        raise FhirError(409, "duplicate", str(exc)) from None
+        raise FhirError(409, "duplicate", str(exc), rule=Rule.DUPLICATE_ID) from None
     except MultipleMatches as exc:
         # R4 http.html#ccreate: "Multiple matches: The server returns a 412 Precondition Failed error".
-        raise FhirError(412, "multiple-matches", f"{exc}: the condition is not selective enough") from None
-
-
-def _new_id(original: dict[str, Any], id_policy: str) -> str:
-    """A fresh uuid, or (id policy respect, Aidbox style) the client's own id."""
-    client_id = original.get("id")
-    if id_policy != "respect" or client_id is None:
-        return str(uuid.uuid4())
-    if not isinstance(client_id, str) or not ID_PATTERN.fullmatch(client_id):
-        raise FhirError(400, "invalid", "id must match [A-Za-z0-9\\-\\.]{1,64} (R4 datatypes.html#id)")
-    return client_id
-
-
-def _tenant_tags(tags: Any, tenant: str) -> list[Any]:
-    """Add the tenant's tag; drop client tags in the tenant system, so none can be spoofed."""
-    system, _, code = tenant.partition("|")
-    client_tags = tags if isinstance(tags, list) else []
-    kept = [t for t in client_tags if not (isinstance(t, dict) and t.get("system") == system)]
-    return [*kept, {"system": system, "code": code}]
+        message = f"{exc}: the condition is not selective enough"
+        raise FhirError(412, "multiple-matches", message, rule=Rule.MULTIPLE_MATCHES) from None

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from enum import StrEnum
 from typing import Any
 
 from starlette.responses import Response
@@ -15,7 +16,28 @@ from conformance.fhirjson import parse_instant
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # R4 datatypes.html#id
 # R4 http.html#mime-type: "The correct mime type SHALL be used"; JSON is application/fhir+json.
-FHIR_JSON = "application/fhir+json; charset=utf-8"
+FHIR_JSON_TYPE = "application/fhir+json"
+FHIR_JSON = f"{FHIR_JSON_TYPE}; charset=utf-8"
+
+
+class Rule(StrEnum):
+    """What a refusal enforces, so that a fault can single out one kind of refusal."""
+
+    ACCEPT = "accept"  # 406: no acceptable response type
+    CONTENT_TYPE = "content-type"  # 415: the body is not UTF-8 FHIR JSON
+    FHIR_VERSION = "fhir-version"  # 415: the body's fhirVersion is not R4
+    TOO_LARGE = "too-large"  # 413
+    UNKNOWN_TYPE = "unknown-type"  # 404
+    NOT_OBJECT = "not-object"  # 400: empty, or JSON that is not an object
+    UNPARSABLE = "unparsable"  # 400: not UTF-8 JSON
+    TOO_DEEP = "too-deep"  # 400: JSON nested too deep to process safely
+    DUPLICATE_NAMES = "duplicate-names"  # 400: an object repeats a name
+    WRONG_TYPE = "wrong-type"  # 400: resourceType missing or not the URL's type
+    CLIENT_ID = "client-id"  # 400: a client id that is not an R4 id (id policy respect)
+    DUPLICATE_ID = "duplicate-id"  # 409 (id policy respect)
+    MULTIPLE_MATCHES = "multiple-matches"  # 412: a condition (If-None-Exist, ifNoneExist) matches several
+    INVALID = "invalid"  # 400/422: not valid R4
+    PROFILE = "profile"  # 400/422: violates a profile the server enforces
 
 
 class FhirError(Exception):
@@ -27,14 +49,16 @@ class FhirError(Exception):
         code: str,
         diagnostics: str,
         headers: Mapping[str, str] | None = None,
+        rule: Rule | None = None,
         expression: str | None = None,
     ) -> None:
         super().__init__(diagnostics)
         self.status = status
-        self.code = code
+        self.code = code  # from the R4 issue-type value set (valueset-issue-type.html)
         self.diagnostics = diagnostics
         self.headers = dict(headers or {})
-        self.expression = expression
+        self.rule = rule
+        self.expression = expression  # where in the request the problem is (a transaction's entry)
 
 
 def operation_outcome(severity: str, code: str, diagnostics: str, expression: str | None = None) -> dict[str, Any]:
@@ -45,24 +69,22 @@ def operation_outcome(severity: str, code: str, diagnostics: str, expression: st
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
+def content_type(media: str) -> dict[str, str]:
+    """The Content-Type header of a JSON body of media type `media` (FHIR JSON is UTF-8)."""
+    return {"Content-Type": f"{media}; charset=utf-8"}
+
+
 def fhir_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str] | None = None) -> Response:
     """Serialise `body` with fhirjson (decimals stay exact); no body means no Content-Type."""
     all_headers = dict(headers or {})
+    named = [name for name in all_headers if name.lower() == "content-type"]
     if body is None:
+        for name in named:
+            del all_headers[name]
         return Response(b"", status_code=status, headers=all_headers)
-    if not any(name.lower() == "content-type" for name in all_headers):
+    if not named:
         all_headers["Content-Type"] = FHIR_JSON
     return Response(fhirjson.dumps(body).encode("utf-8"), status_code=status, headers=all_headers)
-
-
-def error_outcome(error: FhirError) -> dict[str, Any]:
-    """The OperationOutcome of a refusal; R4 http.html: one SHOULD accompany an error."""
-    return operation_outcome("error", error.code, error.diagnostics, error.expression)
-
-
-def error_response(error: FhirError) -> Response:
-    """Render a refusal with its OperationOutcome."""
-    return fhir_response(error.status, error_outcome(error), error.headers)
 
 
 def http_date(moment: datetime) -> str:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from conformance.server import parsing
 from conformance.server.conditional import parse_condition, required
-from conformance.server.config import ServerConfig
-from conformance.server.creation import assign, refusals
+from conformance.server.creation import storage_refusals
 from conformance.server.faults import Condition, TransactionPlan
 from conformance.server.fhirhttp import FhirError, location, operation_outcome
 from conformance.server.r4types import RESOURCE_TYPES
 from conformance.server.references import REWRITTEN, Resolve, resolver, rewrite
 from conformance.server.storage import Storage
-from conformance.server.validation import check_resource, validate
+
+# What a create does before it stores: (the resource sent, its type, the tenant) -> the resource to store,
+# with its id and meta assigned; raises FhirError for one the server refuses.
+Accept = Callable[[dict[str, Any], str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,12 @@ def _if_none_exist(request: dict[str, Any]) -> Any:
 class Transaction:
     """One tenant's transaction, run against the storage as the plan says."""
 
-    def __init__(self, storage: Storage, config: ServerConfig, tenant: str, plan: TransactionPlan) -> None:
-        """Bind the transaction to its storage, settings, tenant and plan."""
+    def __init__(self, storage: Storage, tenant: str, plan: TransactionPlan, accept: Accept) -> None:
+        """Bind the transaction to its storage, tenant and plan, and to how the server accepts a create."""
         self.storage = storage
-        self.config = config
         self.tenant = tenant
         self.plan = plan
+        self.accept = accept
 
     def run(self, bundle: dict[str, Any]) -> list[Outcome]:
         """Store every entry or none, with links between entries rewritten; one outcome per entry, in order."""
@@ -79,11 +82,8 @@ class Transaction:
         """Create one entry's resource, or (with a condition) find the one it matches."""
         with _at(index):
             rtype, _ = _request(entry)
-            resource = check_resource(entry.get("resource"), rtype)
-            if self.config.validates:
-                validate(resource, self.config.invalid_status)
-            assigned = assign(resource, self.tenant, self.config.id_policy)
-            with refusals():
+            assigned = self.accept(parsing.as_object(entry.get("resource")), rtype, self.tenant)
+            with storage_refusals():
                 done = condition.store(self.storage, self.tenant, assigned, condition.criteria)
         full_url = entry.get("fullUrl")
         return Outcome(full_url if isinstance(full_url, str) else None, done.resource, done.created)
@@ -178,4 +178,5 @@ def _at(index: int) -> Iterator[None]:
         yield
     except FhirError as exc:
         where = f"Bundle.entry[{index}]"
-        raise FhirError(exc.status, exc.code, f"{where}: {exc.diagnostics}", exc.headers, where) from None
+        message = f"{where}: {exc.diagnostics}"
+        raise FhirError(exc.status, exc.code, message, exc.headers, exc.rule, expression=where) from None

@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import conditional, create, tenancy, transactions
+from conformance.server.faults import conditional, create, rejections, tenancy, transactions
 from conformance.server.faults.model import (
     AUTHENTICATE,
     CONDITION,
     CREATE_ASSIGN,
+    CREATE_PARSED,
+    CREATE_REFUSED,
     CREATE_RESPONSE,
     CREATE_STORED,
     ERROR_RESPONSE,
     MATCH_RESPONSE,
     READ_RESPONSE,
     READ_SCOPE,
+    REQUEST_CHECK,
     SEARCH_SCOPE,
     STAGES,
     TRANSACTION,
@@ -28,22 +31,26 @@ from conformance.server.faults.model import (
     VREAD_RESPONSE,
     Assignment,
     Caller,
+    Check,
     Condition,
     ErrorReply,
     Fault,
     Reply,
     Scope,
     Stored,
+    Submitted,
     TransactionPlan,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS, *tenancy.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *rejections.FAULTS, *tenancy.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
     "AUTHENTICATE",
     "CONDITION",
     "CREATE_ASSIGN",
+    "CREATE_PARSED",
+    "CREATE_REFUSED",
     "CREATE_RESPONSE",
     "CREATE_STORED",
     "ERROR_RESPONSE",
@@ -51,6 +58,7 @@ __all__ = [
     "READ_RESPONSE",
     "READ_SCOPE",
     "REGISTRY",
+    "REQUEST_CHECK",
     "SEARCH_SCOPE",
     "STAGES",
     "TRANSACTION",
@@ -58,12 +66,14 @@ __all__ = [
     "VREAD_RESPONSE",
     "Assignment",
     "Caller",
+    "Check",
     "Condition",
     "ErrorReply",
     "Fault",
     "Reply",
     "Scope",
     "Stored",
+    "Submitted",
     "TransactionPlan",
     "apply",
     "check_names",

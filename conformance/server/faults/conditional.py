@@ -19,7 +19,7 @@ from conformance.server.faults.model import (
     Fault,
     Reply,
 )
-from conformance.server.fhirhttp import FhirError, location
+from conformance.server.fhirhttp import FhirError, Rule, location
 from conformance.server.storage import Created, Criterion, Match, MultipleMatches, Storage
 
 # Seconds between the check and the insert of the racing faults: far longer than a request takes
@@ -76,7 +76,7 @@ def _duplicate(storage: Storage, tenant: str, resource: dict[str, Any], criteria
 def _refuse_no_match(storage: Storage, tenant: str, resource: dict[str, Any], criteria: Sequence[Criterion]) -> Created:
     """No match: refuse with 412, as if the criteria matched too many."""
     if not storage.search(tenant, resource["resourceType"], criteria, 0)[0]:
-        raise FhirError(412, "multiple-matches", "the condition is not selective enough")
+        raise FhirError(412, "multiple-matches", "the condition is not selective enough", rule=Rule.MULTIPLE_MATCHES)
     return storage.create(tenant, resource, criteria)
 
 
@@ -142,7 +142,7 @@ def _prefer_ignored(reply: Reply) -> None:
 
 
 def _bare_412(reply: ErrorReply) -> None:
-    if reply.status == 412:
+    if reply.rule is Rule.MULTIPLE_MATCHES:
         reply.body = None
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from conformance import fhirjson
-from conformance.fhirjson import parse_instant
+from conformance.fhirjson import map_leaves, parse_instant
 from conformance.server.faults.model import (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
@@ -60,15 +60,9 @@ def _drop_id(reply: Reply) -> None:
         reply.body.pop("id", None)
 
 
-def _normalise_decimals(value: Any) -> Any:
-    """Write every decimal without trailing zeros (1.50 -> 1.5), as a float would."""
-    if isinstance(value, dict):
-        return {key: _normalise_decimals(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_normalise_decimals(item) for item in value]
-    if isinstance(value, Decimal):
-        return Decimal(format(value.normalize(), "f"))
-    return value
+def _normalised(value: Any) -> Any:
+    """A decimal written without trailing zeros (1.50 -> 1.5), as a float would; anything else as it is."""
+    return Decimal(format(value.normalize(), "f")) if isinstance(value, Decimal) else value
 
 
 def _drop_meta(element: str) -> Callable[[Reply], None]:
@@ -146,7 +140,7 @@ def _status(code: int) -> Callable[[Reply], None]:
 
 
 def _read_decimals(reply: Reply) -> None:
-    reply.body = _normalise_decimals(reply.body)
+    reply.body = map_leaves(reply.body, _normalised)
 
 
 def _store_nothing(target: Stored) -> None:

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.server.fhirhttp import FhirError, Rule
 from conformance.server.storage import Created, Criterion, Storage
 
 # Stages, and what `target` is at each.
@@ -18,11 +19,14 @@ VREAD_RESPONSE = "vread-response"  # Reply to a successful vread
 AUTHENTICATE = "authenticate"  # Caller: who a request on a multi-tenant server acts for
 READ_SCOPE = "read-scope"  # Scope: the tenants whose resources a read may return
 SEARCH_SCOPE = "search-scope"  # Scope: the tenants whose resources a search may return
+REQUEST_CHECK = "request-check"  # Check: one rule a request was judged by, and the refusal it earned
+CREATE_PARSED = "create-parsed"  # Submitted: a create body read as a JSON object, before its type is checked
+CREATE_REFUSED = "create-refused"  # Submitted: a parsed create body refused for its type, id or content
+ERROR_RESPONSE = "error-response"  # ErrorReply: every refusal, just before it is sent
 CONDITION = "create-condition"  # Condition: a conditional create about to store
 MATCH_RESPONSE = "match-response"  # Reply to a conditional create that matched one resource
 TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to run
 TRANSACTION_RESPONSE = "transaction-response"  # Reply: a successful transaction's response Bundle
-ERROR_RESPONSE = "error-response"  # ErrorReply: a refusal, just before it is sent
 STAGES = (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
@@ -32,11 +36,14 @@ STAGES = (
     AUTHENTICATE,
     READ_SCOPE,
     SEARCH_SCOPE,
+    REQUEST_CHECK,
+    CREATE_PARSED,
+    CREATE_REFUSED,
+    ERROR_RESPONSE,
     CONDITION,
     MATCH_RESPONSE,
     TRANSACTION,
     TRANSACTION_RESPONSE,
-    ERROR_RESPONSE,
 )
 
 # How a conditional create stores: (storage, tenant, resource, criteria) -> what it did.
@@ -97,12 +104,34 @@ class Scope:
 
 
 @dataclass
+class Check:
+    """A rule the server judged a request by: what it judged, and the refusal (None: the request passed)."""
+
+    rule: Rule
+    subject: str
+    error: FhirError | None
+    query: dict[str, str] = field(default_factory=dict)  # the request's query parameters
+
+
+@dataclass
+class Submitted:
+    """A create body read as a JSON object, the resource type its URL names, and where it would be stored."""
+
+    resource: dict[str, Any]
+    url_type: str
+    storage: Storage
+    tenant: str
+
+
+@dataclass
 class ErrorReply:
-    """A refusal still open to change: status, headers, body (an OperationOutcome, or None: no body)."""
+    """A refusal still open to change; its body is an OperationOutcome, plain text, or nothing (None)."""
 
     status: int
     headers: dict[str, str]
-    body: dict[str, Any] | None
+    body: dict[str, Any] | str | None
+    rule: Rule | None
+    prefer: str | None
 
 
 @dataclass

@@ -82,7 +82,7 @@ def _drop_response(*names: str) -> Callable[[Reply], None]:
 
 def _bare_failure(reply: ErrorReply) -> None:
     """A refused transaction (its outcome points at an entry) answers without an OperationOutcome."""
-    issues = (reply.body or {}).get("issue", [])
+    issues = reply.body.get("issue", []) if isinstance(reply.body, dict) else []
     if any(str(e).startswith("Bundle.entry") for issue in issues for e in issue.get("expression", [])):
         reply.body = None
 
