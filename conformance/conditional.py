@@ -79,8 +79,7 @@ PLANS = {
 
 @dataclass(frozen=True)
 class Context:
-    """What a sequence of requests asks of the suite: to keep a create it made, to find the other sequences it
-    leans on, and whether the type's plain creates meet what it relies on (raising the failure if not)."""
+    """What a sequence asks of the suite: to keep a create it made, its sibling sequences, and sound creates."""
 
     made: Callable[[dict[str, Any], Exchange], Created]
     sibling: Callable[[str], Any]
@@ -90,13 +89,7 @@ class Context:
 class Flow:
     """One flow, run at once: the resources made first, the counts around the conditional create, its answer."""
 
-    def __init__(
-        self,
-        run: Run,
-        resource_type: str,
-        plan: Plan,
-        context: Context,
-    ) -> None:
+    def __init__(self, run: Run, resource_type: str, plan: Plan, context: Context) -> None:
         self.type = resource_type
         self.plan = plan
         self.context = context
@@ -120,10 +113,9 @@ class Flow:
 
     def _send(self, run: Run) -> Exchange:
         """Send the conditional create: in If-None-Exist, or (query form) in the URL beside _format and _pretty."""
-        condition = self.plan.condition(self.marks)
         if self.plan.query:
-            return run.send(self.sent, self.plan.headers, {**dict(parse_qsl(condition)), **GENERAL})
-        return run.send(self.sent, {**self.plan.headers, "If-None-Exist": condition})
+            return run.send(self.sent, self.plan.headers, {**dict(parse_qsl(self.condition)), **GENERAL})
+        return run.send(self.sent, {**self.plan.headers, "If-None-Exist": self.condition})
 
     @property
     def condition(self) -> str:

@@ -127,21 +127,14 @@ PLANS = {
 class Transaction:
     """One transaction flow, run at once: the Patients made first, the Bundle sent, the counts after."""
 
-    def __init__(
-        self,
-        run: Run,
-        plan: Plan,
-        context: Context,
-        bases: Sequence[str],
-        claims: Mapping[str, Any],
-    ) -> None:
+    def __init__(self, run: Run, plan: Plan, context: Context, bases: Sequence[str], claims: Mapping[str, Any]) -> None:
         self.client = run.client
         self.bases = tuple(bases)  # the server's own bases: an absolute link on one of them names a resource
         self.claims = claims  # what the profile claims (how a miscased ifNoneExist may be answered)
+        self.context = context
         self.links = Links.new(run)
         marker, links = run.marker, self.links
         seeds = [sample("Patient", marker, links.patient_value) for _ in range(plan.seeds)]
-        self.context = context
         self.seeds = [context.made(sent, run.send(sent)) for sent in seeds]
         self.sent = plan.bundle(marker, links)
         self.responses = [run.transact(self.sent) for _ in range(plan.times)]
@@ -190,6 +183,10 @@ class Transaction:
             checks.fail(f"entry[{index}].response", "none", self.responses[which], ENTRY)
         return response
 
+    def status(self, index: int, which: int = -1) -> str:
+        """Return entry[index].response.status: '201 Created', '200 OK'."""
+        return str(self.outcome(index, which).get("status", ""))
+
     def location(self, index: int, which: int = -1) -> Location:
         """Return entry[index].response.location read as [type]/[id]/_history/[vid] (R4 #transaction-response)."""
         value = self.outcome(index, which).get("location")
@@ -212,10 +209,6 @@ class Transaction:
             checks.fail(f"the {where.type} entry[{index}] stored", received, read, ENTRY)
         return read.resource
 
-    def count(self, resource_type: str, requirement: str) -> int:
-        """Return how many resources of the type carry the flow's identifier after the Bundle was sent."""
-        return checks.matching(self.counts[resource_type], resource_type, self.identifiers[resource_type], requirement)
-
     def target(self, index: int, versioned: bool = False) -> str:
         """Return Type/id (with /_history/vid if asked) of the resource an entry stored or matched."""
         where = self.location(index)
@@ -232,7 +225,7 @@ class Transaction:
 
     def rematched(self, requirement: str) -> None:
         """Sent again, the conditional Patient entry matched what the first send stored: 200, the same id."""
-        status = str(self.outcome(0).get("status", ""))
+        status = self.status(0)
         if not status.startswith("200"):
             checks.fail("entry[0].response.status 200 (the Patient matched)", repr(status), self.response, requirement)
         checks.equal(
@@ -241,7 +234,7 @@ class Transaction:
 
     def counted(self, resource_type: str, expected: int, requirement: str | None = None) -> None:
         """As many resources of the type as expected carry the flow's identifier after the Bundle was sent."""
-        found = self.count(resource_type, SEARCH)
+        found = checks.matching(self.counts[resource_type], resource_type, self.identifiers[resource_type], SEARCH)
         checks.equal(
             f"{resource_type} resources with the identifier", expected, found, self.counts[resource_type], requirement
         )
