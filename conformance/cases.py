@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance.created import SUCCEEDED
+from conformance.created import NO_MATCH, SUCCEEDED
 from conformance.refused import (
     ISSUE_TYPE,
     NO_SERVER_ERROR,
@@ -20,6 +20,7 @@ from conformance.refused import (
     refused,
     status,
 )
+from conformance.resources import REQUESTS
 
 MARKER = "requirements"
 
@@ -32,7 +33,8 @@ class Case:
     its subject missing (no Location to GET, no resource to take an id from): the case is then blocked by
     that requirement, never failed under it. Every case of a create also needs the create accepted
     (create.status.201). ``requests`` are the ways of sending the create it checks (resources.REQUESTS,
-    or VARIANTS); a refusal's cases ignore them.
+    or VARIANTS), or for a sequence of requests (a conditional flow, a transaction, a race) the names of the
+    sequences; a refusal's cases ignore them.
     """
 
     id: str
@@ -73,6 +75,27 @@ def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
 def per_type(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
     """Return pytest params ``(type, case)`` for cases whose subject is every create of one type."""
     return [_create_param(resource_type, case, resource_type, "plain") for resource_type in types for case in cases]
+
+
+def sequences(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
+    """Return pytest params ``((type, sequence), case)`` for cases whose subject is a sequence of requests.
+
+    Ids read ``patient-one-match-status-200``; the cases of one sequence share its requests, and a case
+    needs only what it lists (its sequence makes its own resources).
+    """
+    return [
+        _param(
+            (resource_type, name),
+            case,
+            f"{resource_type.lower()}-{name}-{case.id}",
+            f"{resource_type} ({name}): {case.description}",
+            (),
+            resource_type,
+        )
+        for resource_type in types
+        for case in cases
+        for name in case.requests
+    ]
 
 
 def refusals(attempts: Iterable[Attempt], extra: Mapping[str, Sequence[Case]] | None = None) -> list[Any]:
@@ -122,7 +145,10 @@ def _create_param(subject: object, case: Case, resource_type: str, request: str)
     """Build the param of a create case: ids and descriptions name the type and the way of sending it."""
     way, how = ("", "") if request == "plain" else (f"{request}-", f" ({request})")
     description = f"{resource_type}{how}: {case.description}"
-    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, (SUCCEEDED,), resource_type)
+    # A create is accepted with 201; a conditional one that matches nothing is processed as a create.
+    conditional = request in REQUESTS and REQUESTS[request].conditional
+    implied = (NO_MATCH,) if conditional else (SUCCEEDED,)
+    return _param(subject, case, f"{resource_type.lower()}-{way}{case.id}", description, implied, resource_type)
 
 
 def _param(subject: object, case: Case, case_id: str, description: str, implied: Sequence[str], group: str) -> Any:
@@ -133,7 +159,8 @@ def _param(subject: object, case: Case, case_id: str, description: str, implied:
         id=case_id,
         marks=[
             pytest.mark.requirements(*case.requirements(implied), description=description),
-            # The cases of one subject (a type's creates, an attempt's request) share it: one worker runs them.
+            # The cases of one subject (a type's creates, a sequence, an attempt's request) share it: one
+            # worker runs them.
             pytest.mark.xdist_group(group),
         ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -42,6 +43,17 @@ class ConformanceFailure(AssertionError):
 def fail(expected: str, received: str, exchange: Exchange | None = None, requirement: str | None = None) -> NoReturn:
     """Raise a ConformanceFailure."""
     raise ConformanceFailure(expected, received, exchange, requirement)
+
+
+@contextmanager
+def attributed(requirement: str) -> Iterator[None]:
+    """Charge a failure of the checks inside, made on another requirement's behalf, to that requirement."""
+    try:
+        yield
+    except ConformanceFailure as error:
+        if error.requirement is not None:
+            raise
+        raise ConformanceFailure(error.expected, error.received, error.exchange, requirement) from None
 
 
 def not_applicable(reason: str) -> NoReturn:
@@ -155,6 +167,16 @@ def resource_type(exchange: Exchange, expected: str) -> dict[str, Any]:
     if resource is None or resource["resourceType"] != expected:
         fail(f"{article(expected)} {expected} as the body", body_kind(exchange), exchange)
     return resource
+
+
+def matching(exchange: Exchange, resource_type: str, identifier: dict[str, str], requirement: str | None = None) -> int:
+    """A search answers 200 with a Bundle; return how many of its resources of the type carry the identifier."""
+    bundle = exchange.resource
+    if exchange.status != 200 or bundle is None or bundle["resourceType"] != "Bundle":
+        received = received_status(exchange) if exchange.status != 200 else body_kind(exchange)
+        fail("a searchset Bundle (200)", received, exchange, requirement)
+    found = [(e.get("resource") or {}) for e in bundle.get("entry", []) if isinstance(e, dict)]
+    return sum(1 for r in found if r.get("resourceType") == resource_type and fhirjson.holds_identifier(r, identifier))
 
 
 def article(word: str) -> str:

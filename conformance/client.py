@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
-from typing import Any
+from functools import cache, cached_property, partial
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -91,6 +92,13 @@ class Exchange:
         return [(k, SECRETS.header(k, v)) for k, v in self.request_headers]
 
 
+@runtime_checkable
+class Recorded(Protocol):
+    """A subject of cases (a create, a flow, a race) that keeps the exchanges it made, for transcripts."""
+
+    exchanges: list[Exchange]
+
+
 class FhirClient:
     """An httpx client bound to one FHIR base URL and the headers of the server profile."""
 
@@ -99,13 +107,19 @@ class FhirClient:
         self.timeout = timeout
         self.unanswered = 0  # consecutive requests without an answer
         self.silence = ""  # the last request that got no answer, and why
+        self.headers = tuple(headers)  # the profile's, sent on every request
         self._headers = [("Accept", FHIR_JSON), *headers]
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False)
+        limits = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        self._http = httpx.Client(timeout=limits, follow_redirects=False, verify=_tls())
 
     @property
     def stopped(self) -> bool:
         """Tell whether the server stopped answering (so no more requests are sent)."""
         return self.unanswered >= STOP_AFTER
+
+    def sibling(self) -> FhirClient:
+        """Return a client of its own connections to the same base, with the same headers (a racer)."""
+        return FhirClient(self.base_url, self.headers, self.timeout)
 
     def url(self, path: str) -> str:
         """Resolve a path or a relative reference (such as a relative Location) against the base."""
@@ -129,12 +143,24 @@ class FhirClient:
         return shown(response.status_code, tuple(response.headers.items()), response.content)
 
     def create(
-        self, resource: Mapping[str, Any], headers: Mapping[str, str] | None = None, path: str | None = None
+        self,
+        resource: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+        path: str | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> Exchange:
-        """POST a resource to [base]/[type] (or to the path given) as application/fhir+json."""
+        """POST a resource to [base]/[type] (or to the path given), with query parameters if given."""
+        target = path or str(resource["resourceType"])
+        return self._post(str(httpx.URL(target, params=params)) if params else target, resource, headers)
+
+    def transaction(self, bundle: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Exchange:
+        """POST a Bundle to the base itself (R4 http.html#transaction: POST [base])."""
+        return self._post(self.base_url, bundle, headers)
+
+    def _post(self, path: str, resource: Mapping[str, Any], headers: Mapping[str, str] | None) -> Exchange:
+        """POST a resource as application/fhir+json."""
         body = fhirjson.dumps(resource).encode("utf-8")
-        sent = {"Content-Type": FHIR_JSON, **(headers or {})}
-        return self.request("POST", path or str(resource["resourceType"]), body, sent)
+        return self.request("POST", path, body, {"Content-Type": FHIR_JSON, **(headers or {})})
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> Exchange:
         """GET a path or URL (a read, a vread, a search, or a Location as the server sent it)."""
@@ -217,6 +243,12 @@ def _merged(base: Sequence[tuple[str, str]], extra: Mapping[str, str]) -> list[t
     """Merge request headers; an extra header replaces any base header of the same name."""
     replaced = {name.lower() for name in extra}
     return [(k, v) for k, v in base if k.lower() not in replaced] + list(extra.items())
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """Return the one TLS context every client shares (building one costs tens of milliseconds)."""
+    return httpx.create_ssl_context()
 
 
 def _no_answer(error: httpx.HTTPError, timeout: float) -> str:

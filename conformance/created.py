@@ -11,12 +11,15 @@ from conformance.client import Exchange, FhirClient, Location, parse_location
 
 # Requirement ids of the subjects below: a case whose subject is missing is blocked by them.
 SUCCEEDED = "create.status.201"
+NO_MATCH = "ccreate.match.none"  # a conditional create that matches nothing is processed as a create
 LOCATION = "create.location.present"
 READABLE = "create.location.readable"
 ID = "create.id.assigned"
 VERSION_ID = "create.meta.version-id"
 LAST_UPDATED = "create.meta.last-updated"
 CONTENT_TYPE = "create.content-type"
+DISTINCT = "create.new.distinct"
+KEPT = "create.new.kept"
 
 
 class Created:
@@ -29,12 +32,14 @@ class Created:
         exchange: Exchange,
         tenant_system: str | None,
         bases: Sequence[str],
+        accepted: str = SUCCEEDED,
     ) -> None:
         self.client = client
         self.sent = sent
         self.exchange = exchange
         self.tenant_system = tenant_system
         self.bases = tuple(bases)  # the server's own base URLs: where it was reached, and implementation.url
+        self.accepted = accepted  # the requirement that says the server accepts this create
         self.exchanges = [exchange]
 
     @property
@@ -45,7 +50,7 @@ class Created:
     @property
     def response(self) -> Exchange:
         """Return the create's exchange, provided the server accepted it (else nothing else can be checked)."""
-        checks.success(self.exchange, SUCCEEDED)
+        checks.success(self.exchange, self.accepted)
         return self.exchange
 
     @property
@@ -138,3 +143,43 @@ class Created:
         """Keep a follow-up exchange with this create, for transcripts."""
         self.exchanges.append(exchange)
         return exchange
+
+
+def accepted(creates: list[Created]) -> list[Created]:
+    """Return the creates the server accepted; fewer than two leave nothing to compare."""
+    done = [c for c in creates if 200 <= c.exchange.status < 300]
+    if len(done) < 2:
+        refused = next(c for c in creates if c not in done)
+        checks.success(refused.exchange, SUCCEEDED)
+    return done
+
+
+def distinct_ids(creates: list[Created]) -> None:
+    """No two creates of the type answer with the same id."""
+    first: dict[str, Created] = {}
+    for c in accepted(creates):
+        earlier = first.setdefault(c.id, c)
+        if earlier is not c:
+            checks.fail(f"a new id for each of {len(creates)} creates", f"id {c.id!r} twice", c.response)
+
+
+def kept(creates: list[Created]) -> None:
+    """After the type's last create, each resource it made reads back with its own version and identifier."""
+    with checks.attributed(DISTINCT):  # two creates, one id: neither can be read back as its own
+        distinct_ids(creates)
+    for c in accepted(creates):
+        read = c.record(c.client.get(f"{c.type}/{c.id}"))
+        checks.status(read, 200)
+        resource = checks.resource_type(read, c.type)
+        checks.equal(f"{c.type}.identifier", c.sent["identifier"], resource.get("identifier"), read)
+        if c.versioned:
+            version = (resource.get("meta") or {}).get("versionId")
+            checks.equal(f"{c.type}.meta.versionId", c.version_id, version, read)
+
+
+def sound(plain: Created, creates: list[Created]) -> None:
+    """A type's creates meet the rules that sequences of requests rely on: 201, readable, distinct, kept."""
+    checks.status(plain.exchange, 201, requirement=SUCCEEDED)
+    _ = plain.resource
+    with checks.attributed(KEPT):
+        kept(creates)

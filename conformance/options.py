@@ -32,7 +32,7 @@ def add_options(parser: pytest.Parser) -> None:
     add("--invalid-status", metavar="400|422|any", help="status expected for invalid resources")
     add("--validates", action="store_true", default=None, help="the server rejects invalid resources")
     add("--no-validates", action="store_false", dest="validates", help="the server makes no validation claim")
-    add("--conditional-query", action="store_true", default=None, help=f"the server claims POST [type]?... {PLANNED}")
+    add("--conditional-query", action="store_true", default=None, help="the server claims POST [type]?params")
     add("--no-conditional-query", action="store_false", dest="conditional_query", help="it does not")
     add("--tenant-tag", metavar="SYSTEM|CODE", help="the tenant tag the server injects (SYSTEM alone: any code)")
     add(
@@ -42,7 +42,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="a second tenant's credentials, repeatable: enables the isolation cases; never reported",
     )
     add("--fuzz-examples", metavar="N", help=f"hypothesis examples per property (default 25) {PLANNED}")
-    add("--race-clients", metavar="N", help=f"concurrent clients in race cases (default 10) {PLANNED}")
+    add("--race-clients", metavar="N", help="concurrent clients in race cases (default 10)")
     add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")
     add("--timeout", dest="fhir_timeout", metavar="SECONDS", help="per-request timeout (env FHIR_TIMEOUT; default 30)")
     add("--keep-resources", action="store_true", help="do not delete what the run created (they are listed)")

@@ -16,23 +16,22 @@ import pytest
 from conformance import htmlreport, requirements
 from conformance.cases import MARKER
 from conformance.checks import ConformanceFailure
-from conformance.client import EndpointError
-from conformance.created import Created
+from conformance.client import EndpointError, Recorded
 from conformance.grading import grade
 from conformance.options import add_options, read_settings
 from conformance.profile import ProfileError, Settings
-from conformance.refused import Attempt, Refusal
 from conformance.reporter import Reporter
 from conformance.secrets import SECRETS, redact_url
 from conformance.suite import Suite
 from conformance.target import Target, connect
-from conformance.tenancy import Subject, Tenancy
 
 SETTINGS = pytest.StashKey[Settings]()
 TARGET = pytest.StashKey[Target]()
 REPORTER = pytest.StashKey[Reporter]()
 SUITE = pytest.StashKey[Suite]()
 WORKER_INPUT = "fhir_create_conformance"
+# The fixtures of the subjects cases check: a create, a type's creates, a flow, a transaction, a race.
+pytest_plugins = ["conformance.subjects"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -119,52 +118,6 @@ def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     if workeroutput is not None:
         workeroutput["created"] = {who: [list(pair) for pair in run.created] for who, run in session.runs.items()}
     session.close()
-
-
-@pytest.fixture
-def created(request: pytest.FixtureRequest, suite: Suite) -> Created:
-    """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
-    resource_type, how = request.param
-    _skip_unsupported(suite, resource_type)
-    return suite.created(resource_type, how)
-
-
-@pytest.fixture
-def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
-    """Return every create of one type (the case's indirect parameter), one per way of sending it."""
-    _skip_unsupported(suite, request.param)
-    return suite.creates_of(request.param)
-
-
-@pytest.fixture(scope="session")
-def tenancy(suite: Suite) -> Tenancy:
-    """Return this process's tenancy subjects."""
-    return Tenancy(suite)
-
-
-@pytest.fixture
-def tenanted(request: pytest.FixtureRequest, suite: Suite, tenancy: Tenancy) -> Subject:
-    """Return a tenancy case's subject: (type, way of sending the create) come as its indirect parameter."""
-    resource_type, way = request.param
-    _skip_unsupported(suite, resource_type)
-    return tenancy.subject(resource_type, way)
-
-
-@pytest.fixture
-def refusal(request: pytest.FixtureRequest, suite: Suite) -> Refusal:
-    """Return the refusal a case checks: its attempt comes as the case's indirect parameter."""
-    attempt: Attempt = request.param
-    reason = suite.inapplicable(attempt)
-    if reason:
-        pytest.skip(reason)
-    return suite.refusal(attempt)
-
-
-def _skip_unsupported(suite: Suite, resource_type: str) -> None:
-    """Skip a case whose type the server's CapabilityStatement does not create."""
-    reason = suite.unsupported(resource_type)
-    if reason:
-        pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -287,8 +240,7 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Ma
 
     funcargs = getattr(item, "funcargs", {})
     subjects = [v for value in funcargs.values() for v in (value if isinstance(value, list) else [value])]
-    shown = (Created, Subject, Refusal)
-    exchanges = [e for subject in subjects if isinstance(subject, shown) for e in subject.exchanges]
+    exchanges = [e for subject in subjects if isinstance(subject, Recorded) for e in subject.exchanges]
     extra = htmlreport.case_extra(marker.kwargs["description"], marker.args, requirements.load(), exchanges)
     report.extras = [*getattr(report, "extras", []), extras.html(extra)]  # type: ignore[attr-defined]
 

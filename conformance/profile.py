@@ -15,6 +15,8 @@ import jsonschema
 
 PRESETS = ("r4", "aidbox", "clinikapi")
 FAIL_LEVELS = ("shall", "should")
+# Claims that raise requirements: a server claiming atomic conditional create owes it (SHALL).
+RAISED_BY = {"atomic_conditional_create": {"ccreate.race.single": "SHALL", "tx.if-none-exist.race": "SHALL"}}
 
 
 class ProfileError(ValueError):
@@ -60,6 +62,9 @@ class ServerProfile:
     conditional_query: bool
     weak_etag: bool
     tenant_tag: Tag | None
+    conditional_create: bool | None = None  # None: as the CapabilityStatement says
+    atomic_conditional_create: bool = False
+    if_none_exist_miscased: str = "plain-create-or-400"
     headers: tuple[tuple[str, str], ...] = ()
     other_tenant_headers: tuple[tuple[str, str], ...] = ()
     levels: Mapping[str, str] = field(default_factory=dict)
@@ -74,6 +79,9 @@ class ServerProfile:
             "validates": self.validates,
             "conditional_query": self.conditional_query,
             "weak_etag": self.weak_etag,
+            "conditional_create": self.conditional_create,
+            "atomic_conditional_create": self.atomic_conditional_create,
+            "if_none_exist_miscased": self.if_none_exist_miscased,
             "tenant_tag": self.tenant_tag is not None,
             "other_tenant": bool(self.other_tenant_headers),
         }
@@ -120,12 +128,20 @@ def build_profile(
         conditional_query=claims["conditional_query"],
         weak_etag=claims["weak_etag"],
         tenant_tag=Tag.parse(claims["tenant_tag"]) if claims.get("tenant_tag") else None,
+        conditional_create=claims.get("conditional_create"),
+        atomic_conditional_create=claims["atomic_conditional_create"],
+        if_none_exist_miscased=claims["if_none_exist_miscased"],
         headers=merge_headers(headers, flag_headers),
         other_tenant_headers=parse_headers(flags.get("other_tenant_headers") or ()),
-        levels=dict(merged["levels"]),
+        levels={**_raised(claims), **merged["levels"]},
         embedded=Embedded(**merged["embedded"]),
         unset_env=unset,
     )
+
+
+def _raised(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Return the levels the claims raise (a profile's own [levels] still win)."""
+    return {row: level for claim, rows in RAISED_BY.items() if claims.get(claim) for row, level in rows.items()}
 
 
 def _profile_headers(

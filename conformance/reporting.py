@@ -33,6 +33,7 @@ class CaseResult:
     message: str = ""
     blocked_by: str | None = None
     duration: float = 0.0
+    note: str = ""  # which of the conformant answers the server chose, where the spec allows several
 
     @property
     def requirement(self) -> str:
@@ -60,6 +61,7 @@ class Results:
             CaseResult(report.nodeid, str(props.get("description", "")), str(props.get("requirements", "")).split()),
         )
         result.duration += report.duration
+        result.note = str(props.get("note") or result.note)
         verdict = phase_verdict(report, props)
         weaker = result.verdict != "skipped" and STRENGTH.index(verdict or "skipped") <= STRENGTH.index(result.verdict)
         if verdict is None or weaker:

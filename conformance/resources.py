@@ -119,11 +119,13 @@ def sample(resource_type: str, marker: Marker, serial: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Request:
-    """One way of sending a create: a change to the resource and extra headers."""
+    """One way of sending a create: a change to the resource, extra headers, and whether it is conditional."""
 
     name: str
     headers: Mapping[str, str] = field(default_factory=dict)
     prepare: Callable[[dict[str, Any]], dict[str, Any]] = lambda resource: resource
+    # With If-None-Exist naming the resource's own run-unique identifier, which nothing matches yet.
+    conditional: bool = False
 
 
 CLIENT_ID = "client-chosen-id"
@@ -149,8 +151,20 @@ REQUESTS = {
         Request("prefer-minimal", {"Prefer": "return=minimal"}),
         Request("prefer-representation", {"Prefer": "return=representation"}),
         Request("prefer-outcome", {"Prefer": "return=OperationOutcome"}),
+        Request("if-none-exist", conditional=True),
     )
 }
+PLAIN = tuple(name for name, request in REQUESTS.items() if not request.conditional)
+
+
+def by_identifier(resource: Mapping[str, Any]) -> str:
+    """Return the condition naming a resource's run-unique identifier: identifier=system|value."""
+    # The most portable condition (servers-in-the-wild: some accept no other), built only from
+    # the run's own marker, so it can match nothing but the run's resources.
+    identifier = resource["identifier"][0]
+    return f"identifier={identifier['system']}|{identifier['value']}"
+
+
 EXTENSION = "https://example.org/fhir/StructureDefinition"
 # Latin, Greek, Cyrillic, CJK, Arabic, emoji (a ZWJ sequence with a skin tone) and combining marks.
 SCRIPTS = (
@@ -210,16 +224,37 @@ class Run:
         self.created: dict[tuple[str, str], None] = {}  # (type, id), in creation order
         self._serial = itertools.count(1)
 
+    def serial(self) -> str:
+        """Return a value unique to this process of the run (the identifier values of what it makes)."""
+        return f"{self.origin}{next(self._serial)}"
+
     def sample(self, resource_type: str) -> dict[str, Any]:
         """Return a fresh sample of the type, marked with the run's tag and an identifier no other carries."""
-        return sample(resource_type, self.marker, f"{self.origin}{next(self._serial)}")
+        return sample(resource_type, self.marker, self.serial())
 
     def create(self, resource_type: str, request: Request) -> tuple[dict[str, Any], Exchange]:
         """Create a fresh marked sample of the type, sent as the request says; return what was sent and the exchange."""
         sent = request.prepare(self.sample(resource_type))
-        exchange = self.client.create(copy.deepcopy(sent), headers=request.headers)
-        self.remember(resource_type, exchange)
-        return sent, exchange
+        condition = {"If-None-Exist": by_identifier(sent)} if request.conditional else {}
+        return sent, self.send(sent, {**request.headers, **condition})
+
+    def send(
+        self, sent: dict[str, Any], headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None
+    ) -> Exchange:
+        """POST a marked resource to [base]/[type], remembering what the server made of it."""
+        exchange = self.client.create(copy.deepcopy(sent), headers=headers, params=params)
+        self.remember(str(sent["resourceType"]), exchange)
+        return exchange
+
+    def transact(self, bundle: dict[str, Any]) -> Exchange:
+        """POST a transaction Bundle of marked resources, remembering what its entries made."""
+        exchange = self.client.transaction(bundle)
+        self.remember_entries(exchange)
+        return exchange
+
+    def count(self, resource_type: str, value: str) -> Exchange:
+        """Search the type for one of the run's identifier values."""
+        return find(self.client, resource_type, value)
 
     def remember(self, resource_type: str, exchange: Exchange) -> None:
         """Note the id a create answered with, from its body or its Location, for the cleanup."""
@@ -229,6 +264,20 @@ class Run:
         parts = parse_location(self.client.url(exchange.header("location") or ""))
         if parts is not None and parts.type == resource_type:
             self.created[(resource_type, parts.id)] = None
+
+    def remember_entries(self, exchange: Exchange) -> None:
+        """Note the id of each resource a transaction-response names in an entry's response.location."""
+        bundle = exchange.resource or {}
+        for entry in bundle.get("entry", []) if bundle.get("resourceType") == "Bundle" else []:
+            location = ((entry if isinstance(entry, dict) else {}).get("response") or {}).get("location")
+            parts = parse_location(self.client.url(location)) if isinstance(location, str) else None
+            if parts is not None:
+                self.created[(parts.type, parts.id)] = None
+
+
+def find(client: FhirClient, resource_type: str, value: str) -> Exchange:
+    """Search a type for one of the run's identifier values (never for anything the run did not make)."""
+    return client.search(resource_type, {"identifier": f"{MARKER_SYSTEM}|{value}", "_count": "1000"})
 
 
 def cleanup(client: FhirClient, marker: Marker, known: Iterable[tuple[str, str]]) -> list[str]:

@@ -6,11 +6,11 @@ from typing import Any
 
 from conformance import requirements
 from conformance.client import FHIR_JSON, Exchange, FhirClient
-from conformance.created import Created
+from conformance.created import NO_MATCH, SUCCEEDED, Created
 from conformance.identities import OWN, identities
 from conformance.profile import Settings
 from conformance.refused import Attempt, Refusal
-from conformance.resources import REQUESTS, TYPES, VARIANTS, Request, Run
+from conformance.resources import PLAIN, REQUESTS, TYPES, VARIANTS, Request, Run
 from conformance.target import Target, refused_credentials
 
 EXIT_USAGE = 4
@@ -53,8 +53,14 @@ class Suite:
         """Create a fresh marked sample of the type as an identity (a new create each time: see `created`)."""
         run = self.run_as(identity)
         sent, exchange = run.create(resource_type, request)
+        return self.made(sent, exchange, NO_MATCH if request.conditional else SUCCEEDED, run.client)
+
+    def made(
+        self, sent: dict[str, Any], exchange: Exchange, accepted: str = SUCCEEDED, client: FhirClient | None = None
+    ) -> Created:
+        """Return a create the suite made (as its own identity unless a client is given), as cases see it."""
         tenant = self.profile.tenant_tag.system if self.profile.tenant_tag else None
-        return Created(run.client, sent, exchange, tenant, self.bases)
+        return Created(client or self.client, sent, exchange, tenant, self.bases, accepted)
 
     def run_as(self, identity: str) -> Run:
         """Return the Run of an identity (identities.identities), made on first use."""
@@ -106,8 +112,8 @@ class Suite:
         return requirements.load()[requirement_id].not_applicable(self.profile.claims())
 
     def creates_of(self, resource_type: str) -> list[Created]:
-        """Return every create of a type, one per way of sending it."""
-        return [self.created(resource_type, request) for request in REQUESTS]
+        """Return every plain create of a type, one per way of sending it."""
+        return [self.created(resource_type, request) for request in PLAIN]
 
     def stop_reason(self) -> tuple[int, str] | None:
         """Return why the run must stop now, with its exit code: refused credentials, or a server gone silent."""

@@ -112,3 +112,16 @@ def test_tags_parse_with_or_without_code() -> None:
     assert Tag.parse("http://s") == Tag("http://s", None)
     with pytest.raises(ProfileError):
         Tag.parse("|c")
+
+
+def test_a_claim_of_atomic_conditional_create_raises_the_races_to_shall(tmp_path: Path) -> None:
+    """Races are SHOULD under r4; atomic_conditional_create makes them SHALL; a profile's own [levels] still win."""
+    assert "ccreate.race.single" not in build_profile("r4", {}).levels
+    path = tmp_path / "atomic.toml"
+    path.write_text("[claims]\natomic_conditional_create = true\n", "utf-8")
+    levels = build_profile(str(path), {}).levels
+    assert levels["ccreate.race.single"] == levels["tx.if-none-exist.race"] == "SHALL"
+    path.write_text(
+        '[claims]\natomic_conditional_create = true\n[levels]\n"tx.if-none-exist.race" = "SHOULD"\n', "utf-8"
+    )
+    assert build_profile(str(path), {}).levels["tx.if-none-exist.race"] == "SHOULD"

@@ -273,11 +273,12 @@ def test_metadata_is_an_r4_capability_statement(start: Client) -> None:
     assert statement["format"] == ["application/fhir+json", "json"]
     rest = statement["rest"][0]
     assert rest["mode"] == "server" and "extension" not in rest
+    assert rest["interaction"] == [{"code": "transaction"}]
     by_type = {entry["type"]: entry for entry in rest["resource"]}
     assert len(by_type) == 145 and "Patient" in by_type and "Media" in by_type
     patient = by_type["Patient"]
     assert {i["code"] for i in patient["interaction"]} == {"create", "read", "vread", "delete", "search-type"}
-    assert patient["versioning"] == "versioned" and patient["conditionalCreate"] is False
+    assert patient["versioning"] == "versioned" and patient["conditionalCreate"] is True
     assert {p["name"] for p in patient["searchParam"]} == {"_id", "identifier", "_tag", "name"}
 
 

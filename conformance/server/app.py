@@ -1,4 +1,5 @@
-"""The reference server's HTTP API: FHIR R4 JSON create, read, vread, delete, search, metadata."""
+"""The reference server's HTTP API: FHIR R4 JSON (conditional) create, transaction, read, vread, delete, search,
+metadata."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from starlette.routing import Route
 
 from conformance.server import faults, parsing
 from conformance.server.capability import capability_statement
+from conformance.server.conditional import condition_of, required
 from conformance.server.config import ServerConfig
-from conformance.server.faults import Assignment, Caller, Check, Reply, Scope, Stored, Submitted
+from conformance.server.creation import answer, storage_refusals
+from conformance.server.faults import Assignment, Caller, Check, Condition, Reply, Scope, Stored, Submitted
 from conformance.server.fhirhttp import (
     FHIR_JSON_TYPE,
     ID_PATTERN,
@@ -25,7 +28,6 @@ from conformance.server.fhirhttp import (
     content_type,
     fhir_response,
     location,
-    operation_outcome,
     version_headers,
 )
 from conformance.server.negotiation import (
@@ -38,7 +40,8 @@ from conformance.server.negotiation import (
 from conformance.server.r4types import RESOURCE_TYPES
 from conformance.server.refusals import Refusals
 from conformance.server.search import index_entries, parse_query
-from conformance.server.storage import FIRST_VERSION, DuplicateId, Record, Storage, now_instant
+from conformance.server.storage import FIRST_VERSION, Created, Record, Storage, now_instant
+from conformance.server.transaction import Transaction, default_plan, response_bundle
 from conformance.server.validation import as_judged, invalid, unprofiled
 
 
@@ -58,17 +61,21 @@ class FhirApi:
         return fhir_response(200, body, content_type(media))
 
     async def create(self, request: Request) -> Response:
-        """POST [base]/[type] (R4 http.html#create)."""
+        """POST [base]/[type] (R4 http.html#create), conditional with a condition (#ccreate)."""
         tenant, rtype, media = self._prelude(request)
         header = request.headers.get("content-type", "")
         self._check(Rule.CONTENT_TYPE, header, content_type_problem(header), request.query_params)
+        condition = condition_of(request, rtype, self.config.conditional_query)
         body = await read_body(request)
-        response = await run_in_threadpool(self._create, request, tenant, rtype, media, body)
+        response = await run_in_threadpool(self._create, request, (tenant, rtype, media), body, condition)
         if getattr(request.state, "refuse_after", False):  # a fault stores first, and refuses afterwards
             raise self._unauthorized()
         return response
 
-    def _create(self, request: Request, tenant: str, rtype: str, media: str, body: bytes) -> Response:
+    def _create(
+        self, request: Request, where: tuple[str, str, str], body: bytes, condition: Condition | None
+    ) -> Response:
+        tenant, rtype, media = where
         submitted = self._read(body, rtype, tenant)
         try:
             resource = self._accept(submitted.resource, rtype, tenant)
@@ -77,15 +84,43 @@ class FhirApi:
             raise
         assignment = Assignment(resource, submitted.resource, self.config.id_policy, self.storage, tenant)
         faults.apply(self.config.faults, faults.CREATE_ASSIGN, assignment)
-        try:
-            # If-None-Exist (R4 http.html#ccreate) will pass its criteria to this same
-            # atomic check-and-insert.
-            stored = self.storage.create(tenant, assignment.resource).resource
-        except DuplicateId as exc:
-            raise FhirError(409, "duplicate", str(exc), rule=Rule.DUPLICATE_ID) from None
-        reply = self._created(request, stored, media)
-        faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
-        faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
+        with storage_refusals():
+            done = self._store(tenant, assignment.resource, condition)
+        prefer = prefer_return(request.headers.get("prefer"))
+        reply = answer(done, self._base(request), prefer, content_type(media))
+        if done.created:
+            faults.apply(self.config.faults, faults.CREATE_RESPONSE, reply)
+            faults.apply(self.config.faults, faults.CREATE_STORED, Stored(self.storage, tenant, reply))
+        else:  # a conditional create that matched one resource (R4 http.html#ccreate)
+            faults.apply(self.config.faults, faults.MATCH_RESPONSE, reply)
+        return _render(reply)
+
+    def _store(self, tenant: str, resource: dict[str, Any], condition: Condition | None) -> Created:
+        """Insert; with a condition, check and insert in one storage transaction (R4 http.html#ccreate)."""
+        if condition is None:
+            return self.storage.create(tenant, resource)
+        faults.apply(self.config.faults, faults.CONDITION, condition)
+        return condition.store(self.storage, tenant, resource, required(condition.criteria))
+
+    async def transaction(self, request: Request) -> Response:
+        """POST [base] with a transaction Bundle (R4 http.html#transaction)."""
+        tenant, media = self._tenant(request), self._media(request)
+        header = request.headers.get("content-type", "")
+        self._check(Rule.CONTENT_TYPE, header, content_type_problem(header), request.query_params)
+        body = await read_body(request)
+        return await run_in_threadpool(self._transaction, request, tenant, media, body)
+
+    def _transaction(self, request: Request, tenant: str, media: str, body: bytes) -> Response:
+        bundle = parsing.as_object(parsing.read_json(body).value)
+        parsing.check_type(bundle, "Bundle")
+        plan = default_plan(self.storage)
+        faults.apply(self.config.faults, faults.TRANSACTION, plan)
+        # Each entry is accepted as a create of its own would be (R4 http.html#transaction).
+        outcomes = Transaction(self.storage, tenant, plan, self._accept).run(bundle)
+        base, prefer = self._base(request), prefer_return(request.headers.get("prefer"))
+        response = response_bundle(outcomes, base, prefer)
+        reply = Reply(200, content_type(media), response, response, base, prefer)
+        faults.apply(self.config.faults, faults.TRANSACTION_RESPONSE, reply)
         return _render(reply)
 
     def _read(self, body: bytes, rtype: str, tenant: str) -> Submitted:
@@ -228,20 +263,6 @@ class FhirApi:
         self._check(Rule.CLIENT_ID, str(client_id), refusal)
         return str(client_id)
 
-    def _created(self, request: Request, stored: dict[str, Any], media: str) -> Reply:
-        """201 with Location, ETag and Last-Modified (R4 http.html#create, #versioning)."""
-        base, rtype, rid = self._base(request), stored["resourceType"], stored["id"]
-        vid = str(stored["meta"]["versionId"])
-        headers = {"Location": location(base, rtype, rid, vid), **version_headers(stored), **content_type(media)}
-        prefer = prefer_return(request.headers.get("prefer"))
-        if prefer == "minimal":
-            body = None
-        elif prefer == "OperationOutcome":
-            body = operation_outcome("information", "informational", f"created {rtype}/{rid} version {vid}")
-        else:  # return=representation, or no preference: the server's choice (R4 http.html#prefer)
-            body = copy.deepcopy(stored)
-        return Reply(201, headers, body, stored, base, prefer)
-
     def _found(self, request: Request, record: Record | None, stage: str, media: str) -> Response:
         """Answer a read or vread: 404 unknown, 410 deleted (R4 http.html#read, #vread)."""
         rtype, rid = request.path_params["rtype"], request.path_params["rid"]
@@ -284,7 +305,10 @@ def build_app(config: ServerConfig) -> Starlette:
     """Build the ASGI app of one reference server; every FHIR route lives under base_path."""
     api = FhirApi(config)
     base = config.base_path
+    # POST [base] (R4 http.html#transaction), and [base]/ as many clients send it.
+    transaction_paths = sorted({base or "/", f"{base}/"})
     routes = [
+        *(Route(path, api.transaction, methods=["POST"]) for path in transaction_paths),
         Route(f"{base}/metadata", api.metadata, methods=["GET"]),
         Route(f"{base}/{{rtype}}", api.search, methods=["GET"]),
         Route(f"{base}/{{rtype}}", api.create, methods=["POST"]),

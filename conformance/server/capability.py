@@ -24,6 +24,7 @@ def capability_statement(config: ServerConfig, base: str, date: str) -> dict[str
     if config.conditional_query:
         rest["extension"] = [{"url": CONDITIONAL_QUERY_URL, "valueBoolean": True}]
     rest["resource"] = [_resource(rtype, config.validates) for rtype in sorted(RESOURCE_TYPES)]
+    rest["interaction"] = [{"code": "transaction"}]  # R4 http.html#transaction: POST [base]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -43,9 +44,7 @@ def _resource(rtype: str, validates: bool) -> dict[str, Any]:
         "type": rtype,
         "interaction": [{"code": code} for code in INTERACTIONS],
         "versioning": "versioned",
-        # If-None-Exist is not processed yet, so the server must not claim it (the suite skips
-        # what the CapabilityStatement disclaims).
-        "conditionalCreate": False,
+        "conditionalCreate": True,  # If-None-Exist (R4 http.html#ccreate), and ifNoneExist in transactions
         "searchParam": [{"name": name, "type": kind} for name, kind in supported_params(rtype).items()],
     }
     # R4 capabilitystatement-definitions.html#CapabilityStatement.rest.resource.supportedProfile:

@@ -35,6 +35,7 @@ class Rule(StrEnum):
     WRONG_TYPE = "wrong-type"  # 400: resourceType missing or not the URL's type
     CLIENT_ID = "client-id"  # 400: a client id that is not an R4 id (id policy respect)
     DUPLICATE_ID = "duplicate-id"  # 409 (id policy respect)
+    MULTIPLE_MATCHES = "multiple-matches"  # 412: a condition (If-None-Exist, ifNoneExist) matches several
     INVALID = "invalid"  # 400/422: not valid R4
     PROFILE = "profile"  # 400/422: violates a profile the server enforces
 
@@ -49,6 +50,7 @@ class FhirError(Exception):
         diagnostics: str,
         headers: Mapping[str, str] | None = None,
         rule: Rule | None = None,
+        expression: str | None = None,
     ) -> None:
         super().__init__(diagnostics)
         self.status = status
@@ -56,11 +58,14 @@ class FhirError(Exception):
         self.diagnostics = diagnostics
         self.headers = dict(headers or {})
         self.rule = rule
+        self.expression = expression  # where in the request the problem is (a transaction's entry)
 
 
-def operation_outcome(severity: str, code: str, diagnostics: str) -> dict[str, Any]:
-    """Build a one-issue OperationOutcome (R4 operationoutcome.html)."""
-    issue = {"severity": severity, "code": code, "diagnostics": diagnostics}
+def operation_outcome(severity: str, code: str, diagnostics: str, expression: str | None = None) -> dict[str, Any]:
+    """Build a one-issue OperationOutcome (R4 operationoutcome.html), pointing at `expression` if given."""
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression is not None:
+        issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 

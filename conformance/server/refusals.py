@@ -47,7 +47,7 @@ class Refusals:
         """The status and an OperationOutcome (R4 http.html#create: one SHOULD accompany an error)."""
         # R4 http.html#prefer: "In case of failure, servers SHOULD always return a body that
         # contains an OperationOutcome resource", whatever return= preference the client gave.
-        outcome = operation_outcome("error", error.code, error.diagnostics)
+        outcome = operation_outcome("error", error.code, error.diagnostics, error.expression)
         prefer = prefer_return(request.headers.get("prefer"))
         reply = ErrorReply(error.status, dict(error.headers), outcome, error.rule, prefer)
         faults.apply(self.fault_names, faults.ERROR_RESPONSE, reply)

@@ -157,6 +157,17 @@ class Storage:
             self._insert(tenant, resource)
         return Created(resource, created=True)
 
+    def rewrite(self, tenant: str, resource: dict[str, Any]) -> None:
+        """Replace the content of the version `resource` names, in place: no new version."""
+        # Only for a transaction relinking what it stored moments before (R4 http.html#trules).
+        rtype, rid, vid = resource["resourceType"], resource["id"], resource["meta"]["versionId"]
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE resources SET json = ? WHERE tenant = ? AND type = ? AND id = ? AND version_id = ?",
+                (fhirjson.dumps(resource), tenant, rtype, rid, vid),
+            )
+            self._index(tenant, resource)
+
     def read(self, tenant: str, rtype: str, rid: str) -> Record | None:
         """Return the latest version (perhaps a deletion), or None if it never existed."""
         with self._lock:
@@ -232,6 +243,10 @@ class Storage:
             "INSERT INTO resources VALUES (?, ?, ?, ?, ?, 0, ?)",
             (tenant, rtype, rid, meta["versionId"], meta["lastUpdated"], fhirjson.dumps(resource)),
         )
+        self._index(tenant, resource)
+
+    def _index(self, tenant: str, resource: dict[str, Any]) -> None:
+        rtype, rid = resource["resourceType"], resource["id"]
         self._unindex(tenant, rtype, rid)
         self._conn.executemany(
             "INSERT INTO search_index VALUES (?, ?, ?, ?, ?, ?)",

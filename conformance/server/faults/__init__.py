@@ -10,59 +10,71 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import create, rejections, tenancy
+from conformance.server.faults import conditional, create, rejections, tenancy, transactions
 from conformance.server.faults.model import (
     AUTHENTICATE,
+    CONDITION,
     CREATE_ASSIGN,
     CREATE_PARSED,
     CREATE_REFUSED,
     CREATE_RESPONSE,
     CREATE_STORED,
     ERROR_RESPONSE,
+    MATCH_RESPONSE,
     READ_RESPONSE,
     READ_SCOPE,
     REQUEST_CHECK,
     SEARCH_SCOPE,
     STAGES,
+    TRANSACTION,
+    TRANSACTION_RESPONSE,
     VREAD_RESPONSE,
     Assignment,
     Caller,
     Check,
+    Condition,
     ErrorReply,
     Fault,
     Reply,
     Scope,
     Stored,
     Submitted,
+    TransactionPlan,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS, *rejections.FAULTS, *tenancy.FAULTS]
+_FAULTS: list[Fault] = [*create.FAULTS, *rejections.FAULTS, *tenancy.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [
     "AUTHENTICATE",
+    "CONDITION",
     "CREATE_ASSIGN",
     "CREATE_PARSED",
     "CREATE_REFUSED",
     "CREATE_RESPONSE",
     "CREATE_STORED",
     "ERROR_RESPONSE",
+    "MATCH_RESPONSE",
     "READ_RESPONSE",
     "READ_SCOPE",
     "REGISTRY",
     "REQUEST_CHECK",
     "SEARCH_SCOPE",
     "STAGES",
+    "TRANSACTION",
+    "TRANSACTION_RESPONSE",
     "VREAD_RESPONSE",
     "Assignment",
     "Caller",
     "Check",
+    "Condition",
     "ErrorReply",
     "Fault",
     "Reply",
     "Scope",
     "Stored",
     "Submitted",
+    "TransactionPlan",
     "apply",
     "check_names",
 ]

@@ -28,7 +28,7 @@ from conformance.server.fhirhttp import ID_PATTERN, http_date, location, operati
 KEPT_ELEMENTS = ("resourceType", "id", "meta", "identifier", "text")
 
 
-def _other(value: str) -> str:
+def other_vid(value: str) -> str:
     """A well-formed version id other than `value`."""
     return "2" if value != "2" else "3"
 
@@ -90,7 +90,7 @@ def _keep_client_meta(target: Assignment) -> None:
         target.resource["meta"]["lastUpdated"] = client["lastUpdated"]
 
 
-def _last_modified_early(reply: Reply) -> None:
+def last_modified_early(reply: Reply) -> None:
     moment = parse_instant(reply.resource["meta"]["lastUpdated"])
     if moment is not None:
         reply.headers["Last-Modified"] = http_date(moment - timedelta(hours=1))
@@ -204,13 +204,13 @@ FAULTS = [
           "Location names another id (the right one with a suffix).", CREATE_RESPONSE, _wrong_id),
     Fault("location-wrong-version", "create.location.version",
           "Location's _history/[vid] is not meta.versionId.", CREATE_RESPONSE,
-          _set("Location", lambda r: _location(r, r.resource["id"], _other(_vid(r))))),
+          _set("Location", lambda r: _location(r, r.resource["id"], other_vid(_vid(r))))),
     Fault("vread-not-found", "create.location.readable",
           "GET [type]/[id]/_history/[vid] answers 404; plain read still works.",
           VREAD_RESPONSE, _vread_not_found),
     Fault("etag-mismatch", "create.etag.version",
           "Create's ETag names another version than meta.versionId.", CREATE_RESPONSE,
-          _set("ETag", lambda r: f'W/"{_other(_vid(r))}"')),
+          _set("ETag", lambda r: f'W/"{other_vid(_vid(r))}"')),
     Fault("etag-strong", "create.etag.weak",
           "Create's ETag is strong (no W/ prefix).", CREATE_RESPONSE,
           _set("ETag", lambda r: f'"{_vid(r)}"')),
@@ -220,7 +220,7 @@ FAULTS = [
           "Create sends no Last-Modified header.", CREATE_RESPONSE, _remove("Last-Modified")),
     Fault("last-modified-mismatch", "create.last-modified.matches",
           "Last-Modified is one hour before meta.lastUpdated.", CREATE_RESPONSE,
-          _last_modified_early),
+          last_modified_early),
     Fault("content-type-json", "create.content-type",
           "Create responses say Content-Type: text/plain.", CREATE_RESPONSE,
           _set("Content-Type", lambda r: "text/plain")),

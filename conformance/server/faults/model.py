@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from conformance.server.fhirhttp import FhirError, Rule
-
-if TYPE_CHECKING:
-    from conformance.server.storage import Storage
+from conformance.server.storage import Created, Criterion, Storage
 
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
@@ -24,6 +23,10 @@ REQUEST_CHECK = "request-check"  # Check: one rule a request was judged by, and 
 CREATE_PARSED = "create-parsed"  # Submitted: a create body read as a JSON object, before its type is checked
 CREATE_REFUSED = "create-refused"  # Submitted: a parsed create body refused for its type, id or content
 ERROR_RESPONSE = "error-response"  # ErrorReply: every refusal, just before it is sent
+CONDITION = "create-condition"  # Condition: a conditional create about to store
+MATCH_RESPONSE = "match-response"  # Reply to a conditional create that matched one resource
+TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to run
+TRANSACTION_RESPONSE = "transaction-response"  # Reply: a successful transaction's response Bundle
 STAGES = (
     CREATE_ASSIGN,
     CREATE_RESPONSE,
@@ -37,7 +40,14 @@ STAGES = (
     CREATE_PARSED,
     CREATE_REFUSED,
     ERROR_RESPONSE,
+    CONDITION,
+    MATCH_RESPONSE,
+    TRANSACTION,
+    TRANSACTION_RESPONSE,
 )
+
+# How a conditional create stores: (storage, tenant, resource, criteria) -> what it did.
+Store = Callable[[Storage, str, dict[str, Any], Sequence[Criterion]], Created]
 
 
 @dataclass
@@ -122,6 +132,32 @@ class ErrorReply:
     body: dict[str, Any] | str | None
     rule: Rule | None
     prefer: str | None
+
+
+@dataclass
+class Condition:
+    """A create about to store: its criteria (none: a plain create), where they came from, and how it stores."""
+
+    rtype: str
+    criteria: list[Criterion]
+    source: str  # "header" (If-None-Exist), "query" (POST [type]?params) or "transaction" (ifNoneExist)
+    store: Store = Storage.create  # the atomic check-and-insert
+
+
+def _settled(storage: Storage, tenant: str, conditions: list[Condition]) -> None:
+    """Leave every entry's condition to be checked inside the transaction, with its insert."""
+
+
+@dataclass
+class TransactionPlan:
+    """How a transaction is about to run: its entries' conditions, its atomic scope, the links it rewrites."""
+
+    if_none_exist: Callable[[dict[str, Any]], Any]  # an entry's condition, read from its request
+    scope: Callable[[], AbstractContextManager[Any]]  # wraps every entry, so all are stored or none
+    rewrites: set[str]  # the kinds of element whose placeholder links are rewritten
+    # Runs before the scope opens, with one Condition per entry (criteria [] for a plain POST).
+    prepare: Callable[[Storage, str, list[Condition]], None] = _settled
+    keep_versions: bool = True  # a version-specific link stays version-specific (R4 http.html#trules)
 
 
 @dataclass(frozen=True)

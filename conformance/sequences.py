@@ -1,0 +1,105 @@
+"""One process's sequences of requests: conditional-create flows, transaction flows and races, each made once
+and shared by its cases, and whether the server's claims let them apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from conformance import conditional, created, races, transactions
+from conformance.checks import ConformanceFailure
+from conformance.conditional import Context, Flow
+from conformance.races import Race
+from conformance.suite import Suite
+from conformance.transactions import Transaction
+
+T = TypeVar("T")
+# The suite's transactions make Patients; a transaction's soundness rests on the Patient creates.
+PATIENT = "Patient"
+
+
+class Sequences:
+    """The flows, transactions and races of one process, made on first use."""
+
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
+        self._made: dict[tuple[str, ...], Any] = {}
+
+    def sound(self, resource_type: str) -> None:
+        """The type's plain creates meet what sequences of requests rely on; else raise the first failure."""
+        key = ("sound", resource_type)
+        if key not in self._made:
+            try:
+                plain = self.suite.created(resource_type, "plain")
+                created.sound(plain, self.suite.creates_of(resource_type))
+                self._made[key] = None
+            except ConformanceFailure as error:
+                self._made[key] = error
+        found = self._made[key]
+        if found is not None:  # a fresh failure for each case that relies on it
+            raise ConformanceFailure(found.expected, found.received, found.exchange, found.requirement)
+
+    def flow(self, resource_type: str, name: str) -> Flow:
+        """Return a conditional-create flow of the type, run on first use."""
+        plan = conditional.PLANS[name]
+
+        def make() -> Flow:
+            context = Context(
+                self.suite.made, lambda other: self.flow(resource_type, other), self._sound(resource_type)
+            )
+            return Flow(self.suite.run, resource_type, plan, context)
+
+        return self._once(("flow", resource_type, name), make)
+
+    def transaction(self, name: str) -> Transaction:
+        """Return a transaction flow, run on first use."""
+        plan = transactions.PLANS[name]
+
+        def make() -> Transaction:
+            context = Context(self.suite.made, self.transaction, self._sound(PATIENT))
+            return Transaction(self.suite.run, plan, context, self.suite.bases, self.suite.profile.claims())
+
+        return self._once(("transaction", name), make)
+
+    def race(self, resource_type: str, name: str) -> Race:
+        """Return a race of the type (its rounds run when a case judges it)."""
+        leans_on: Callable[[str], Any] = self.transaction if name == "transaction" else self._flows(resource_type)
+
+        def make() -> Race:
+            racers = self.suite.settings.race_clients
+            return Race(self.suite.run, resource_type, racers, races.RACES[name], leans_on)
+
+        return self._once(("race", resource_type, name), make)
+
+    def conditional_unsupported(self, resource_type: str) -> str | None:
+        """Return why conditional create does not apply to the type: the profile, else the CapabilityStatement."""
+        claimed = self.suite.profile.conditional_create
+        if claimed is not None:  # the profile's word stands over the statement's (a claim makes failures count)
+            return None if claimed else "not applicable: the profile says the server has no conditional create"
+        entries = [r for rest in self._rests() for r in rest.get("resource", []) if r.get("type") == resource_type]
+        if any(entry.get("conditionalCreate") is False for entry in entries):
+            return f"the server's CapabilityStatement says conditionalCreate is false for {resource_type}"
+        return None
+
+    def transactions_unsupported(self) -> str | None:
+        """Return why the CapabilityStatement says the server runs no transactions, or None."""
+        codes = {i.get("code") for rest in self._rests() for i in rest.get("interaction", [])}
+        if codes and "transaction" not in codes:  # a statement that lists no interaction says nothing
+            return "the server's CapabilityStatement lists no transaction interaction"
+        return None
+
+    def _rests(self) -> list[dict[str, Any]]:
+        """Return the server parts (mode server) of the CapabilityStatement."""
+        return [rest for rest in self.suite.target.capabilities.get("rest", []) if rest.get("mode") == "server"]
+
+    def _sound(self, resource_type: str) -> Callable[[], None]:
+        return lambda: self.sound(resource_type)
+
+    def _flows(self, resource_type: str) -> Callable[[str], Flow]:
+        return lambda name: self.flow(resource_type, name)
+
+    def _once(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
+        """Return the subject of a key, made on first use."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]  # type: ignore[no-any-return]
