@@ -40,7 +40,8 @@ _observed = (
             *(prim("effectiveDateTime", p.date_times), one("effectivePeriod", d.periods)),
             *(*often(one("effectiveTiming", timings), 2), prim("effectiveInstant", p.instants)),
         ),
-        2,
+        # Often: a Timing reaches its datatypes (Duration, TimingRepeat) in Observations by this path alone.
+        4,
     ),
     prim("issued", p.instants),
     many("performer", d.reference("Practitioner", "Organization", "Patient", "CareTeam"), 2),
