@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import pytest
 
 from conformance import fhirjson
-from conformance.client import Exchange, path_under
+from conformance.client import Exchange, path_under, shown
 from conformance.secrets import SECRETS, redact_url
 
 
@@ -27,6 +27,7 @@ class ConformanceFailure(AssertionError):
         self.received = received
         self.exchange = exchange
         self.requirement = requirement
+        self.example = ""  # the resource that showed it, when generated, under a heading
         super().__init__(self.summary)
 
     @property
@@ -35,9 +36,16 @@ class ConformanceFailure(AssertionError):
         return SECRETS.scrub(f"expected {self.expected}, received {self.received}")
 
     def __str__(self) -> str:
+        example = f"\n\n{self.example}" if self.example else ""
         if self.exchange is None:
-            return self.summary
-        return f"{self.summary}\n\nReproduce with:\n{self.exchange.curl()}"
+            return self.summary + example
+        return f"{self.summary}{example}\n\nReproduce with:\n{self.exchange.curl()}"
+
+    def shown_with(self, heading: str, resource: Mapping[str, Any]) -> ConformanceFailure:
+        """Return a copy of the failure that shows the resource it was found with, as indented JSON."""
+        copied = ConformanceFailure(self.expected, self.received, self.exchange, self.requirement)
+        copied.example = SECRETS.scrub(f"{heading}:\n{shown(fhirjson.pretty(resource))}")
+        return copied
 
 
 def fail(expected: str, received: str, exchange: Exchange | None = None, requirement: str | None = None) -> NoReturn:

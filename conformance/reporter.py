@@ -12,6 +12,7 @@ import pytest
 
 from conformance import htmlreport, requirements
 from conformance.client import FhirClient
+from conformance.fuzzing import run_seed
 from conformance.identities import OTHER, OWN, identities
 from conformance.profile import Settings
 from conformance.reporting import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Results
@@ -75,7 +76,10 @@ class Reporter:
         )
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Hide the base URL's password from pytest-metadata, and teach report.html the suite's verdicts."""
+        """Note the seed of the generated examples (hypothesis has loaded its profile by now), hide the base URL's
+        password from pytest-metadata, and teach report.html the suite's verdicts."""
+        if self.target is not None:
+            self.results.target["hypothesis_seed"] = run_seed(self.settings.hypothesis_seed, self.target.seed)
         try:
             from pytest_metadata.plugin import metadata_key
         except ImportError:
@@ -186,6 +190,9 @@ class Reporter:
         terminalreporter.section("fhir-create-conformance")
         for line in self.results.summary_lines(requirements.load(), self.settings.profile.levels):
             terminalreporter.line(line)
+        seed = self.results.target.get("hypothesis_seed")
+        if seed is not None:
+            terminalreporter.line(f"hypothesis seed: {seed} (--hypothesis-seed={seed} draws this run's examples again)")
         terminalreporter.line(f"reports: {self.settings.reports_dir}")
         if self.results.exit_code not in (EXIT_OK, None) and not {"failed", "error"} & set(terminalreporter.stats):
             # pytest paints its last line red only for failed or errored tests; a blocked SHALL fails the run too.

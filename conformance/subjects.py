@@ -1,6 +1,6 @@
 """The subjects cases check, as pytest fixtures: a create, a type's creates, a tenancy case's subject, a
-refusal, a conditional-create flow, a transaction flow, a race. Each is skipped, with the reason, where the server's
-claims say it does not apply."""
+refusal, a conditional-create flow, a transaction flow, a race, a property's examples of a type. Each is
+skipped, with the reason, where the server's claims say it does not apply."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from conformance.conditional import PLANS as FLOWS
 from conformance.conditional import Flow
 from conformance.created import Created
+from conformance.fuzzing import Fuzzing, Properties
 from conformance.races import Race
 from conformance.refused import Attempt, Refusal
 from conformance.resources import REQUESTS
@@ -90,6 +91,20 @@ def race(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences) -> 
     if name == "transaction":
         _skip(sequences.transactions_unsupported())
     return sequences.race(resource_type, name)
+
+
+@pytest.fixture(scope="session")
+def fuzzings(suite: Suite) -> Properties:
+    """Return this process's properties over generated examples."""
+    return Properties(suite)
+
+
+@pytest.fixture
+def fuzzed(request: pytest.FixtureRequest, suite: Suite, fuzzings: Properties) -> Fuzzing:
+    """Return a property's examples of a type: (property, type) come as the case's indirect parameter."""
+    claim, resource_type = request.param
+    _skip(suite.unsupported(resource_type))
+    return fuzzings.of(claim, resource_type)
 
 
 def _skip_create(suite: Suite, sequences: Sequences, resource_type: str, way: str) -> None:
