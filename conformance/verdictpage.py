@@ -129,7 +129,8 @@ def _requirements(entries: Iterable[Mapping[str, Any]], verdicts: Sequence[str],
 
 def _requirement(entry: Mapping[str, Any], css: str) -> str:
     """Return one requirement that did not pass, with the evidence of its first failing case."""
-    link = f'<a href="{html.escape(entry["anchor"])}">{html.escape(entry["source"])}</a>'
+    source = html.escape(entry["source"])
+    link = f'<a href="{html.escape(entry["anchor"])}">{source}</a>' if entry["anchor"] else source
     case = html.escape(entry["first_case"].rpartition("::")[2])
     evidence = entry["evidence"]
     shown = (
