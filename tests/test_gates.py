@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance import areas, jsonschemas, matrix, merge, resultsfile, waivers
+from conformance import areas, jsonschemas, matrix, merge, requirements, resultsfile, waivers
 from conformance.baseline import Baseline
 from conformance.grading import Verdict, waive
 from conformance.profile import build_profile
@@ -163,6 +163,11 @@ def test_fail_on_new_gates_only_on_new_failures() -> None:
 def test_each_requirement_has_its_area(requirement: str, area: str) -> None:
     """The area comes from the id: its family, or the Prefer and client-id rows named apart."""
     assert areas.area(requirement) == area
+
+
+def test_every_catalogue_row_has_an_area() -> None:
+    """A new family of requirement ids needs its area in areas.py (the tables per area count every row)."""
+    assert {areas.area(requirement_id) for requirement_id in requirements.load()} <= set(areas.AREAS)
 
 
 def test_each_claim_says_where_it_came_from(tmp_path: Path) -> None:
