@@ -77,7 +77,10 @@ def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, tim
     # Let pytest cache the modules it rewrites (hypothesis's among them): otherwise each run recompiles them.
     full_env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, **(env or {})}
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
-    return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
+    run = SuiteRun(done.returncode, done.stdout + done.stderr, reports)
+    if (reports / "results.json").is_file():  # check every results.json and TestReport a run writes
+        assert run.results["schema_version"] == resultsfile.SCHEMA_VERSION and run.testreport
+    return run
 
 
 @dataclass(frozen=True)
