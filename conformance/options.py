@@ -49,6 +49,7 @@ def add_options(parser: pytest.Parser) -> None:
     add("--race-clients", metavar="N", help="concurrent clients in race cases (default 10)")
     add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")
     add("--timeout", dest="fhir_timeout", metavar="SECONDS", help="per-request timeout (env FHIR_TIMEOUT; default 30)")
+    add("--concurrency", metavar="N", help="independent requests in flight at once (default 8; 1: one at a time)")
     add("--keep-resources", action="store_true", help="do not delete what the run created (they are listed)")
     add("--reports-dir", metavar="DIR", help="where report.html, junit.xml, results.json, testreport.json go")
     add("--only-requirement", action="append", metavar="ID", help="run only the cases that verify this id")
@@ -91,6 +92,7 @@ def read_settings(config: pytest.Config) -> Settings:
         base_url=base_url,
         fail_level=fail_level,
         timeout=float(_count("--timeout", timeout, 30, 1, 3600)),
+        concurrency=_count("--concurrency", option.concurrency, 8, 1, 64),
         fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, 25, 1, 100_000),
         race_clients=_count("--race-clients", option.race_clients, 10, 2, 500),
         keep_resources=option.keep_resources,

@@ -101,6 +101,7 @@ class Settings:
     base_url: str | None = None
     fail_level: str = "shall"
     timeout: float = 30.0
+    concurrency: int = 8
     fuzz_examples: int = 25
     race_clients: int = 10
     keep_resources: bool = False

@@ -12,6 +12,7 @@ import pytest
 
 from conformance import htmlreport, requirements, runinfo, terminal, testreport, verdictpage
 from conformance.client import FhirClient
+from conformance.concurrency import Pool
 from conformance.identities import OTHER, OWN, identities
 from conformance.profile import Settings
 from conformance.reporting import EXIT_INTERRUPTED, EXIT_OK, Results, case_id
@@ -167,11 +168,13 @@ class Reporter:
         if self.results.stopped and "stopped answering" in self.results.stopped:
             self.results.leftovers = [f"{t}/{i} (not deleted: the server stopped answering)" for t, i in everything]
             return
+        pool = Pool(self.settings.concurrency)
         for identity, headers in identities(self.target.profile).items():
             # Each tenant's own, with its own credentials; a withheld key's only if the server took a create.
             if identity in (OWN, OTHER) or known.get(identity):
                 with closing(FhirClient(self.target.base_url, headers, timeout=self.settings.timeout)) as client:
-                    self.results.leftovers += cleanup(client, self.target.marker, known.get(identity, []))
+                    self.results.leftovers += cleanup(client, self.target.marker, known.get(identity, []), pool)
+        pool.close()
 
     def _known(self) -> dict[str, list[tuple[str, str]]]:
         """Return what the run created, by identity: from the workers, and this process's own."""

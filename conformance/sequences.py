@@ -23,19 +23,18 @@ class Sequences:
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
-        self._made: dict[tuple[str, ...], Any] = {}
 
     def sound(self, resource_type: str) -> None:
         """The type's plain creates meet what sequences of requests rely on; else raise the first failure."""
-        key = ("sound", resource_type)
-        if key not in self._made:
+
+        def judge() -> ConformanceFailure | None:
             try:
-                plain = self.suite.created(resource_type, "plain")
-                created.sound(plain, self.suite.creates_of(resource_type))
-                self._made[key] = None
+                created.sound(self.suite.created(resource_type, "plain"), self.suite.creates_of(resource_type))
             except ConformanceFailure as error:
-                self._made[key] = error
-        found = self._made[key]
+                return error
+            return None
+
+        found = self.suite.once.get(("sound", resource_type), judge)
         if found is not None:  # a fresh failure for each case that relies on it
             raise ConformanceFailure(found.expected, found.received, found.exchange, found.requirement)
 
@@ -100,6 +99,4 @@ class Sequences:
 
     def _once(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
         """Return the subject of a key, made on first use."""
-        if key not in self._made:
-            self._made[key] = make()
-        return self._made[key]  # type: ignore[no-any-return]
+        return self.suite.once.get(key, make)

@@ -27,7 +27,6 @@ class Tenancy:
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
-        self._made: dict[tuple[str, str], Created] = {}
 
     @property
     def tag(self) -> Tag:
@@ -43,15 +42,20 @@ class Tenancy:
 
     def created(self, resource_type: str, way: str) -> Created:
         """Return the create of the type sent the way named: the suite's, a spoof, or another identity's."""
-        key = (resource_type, way)
-        if key not in self._made:
-            self._made[key] = self.suite.created(*key) if way in REQUESTS else self._create(resource_type, way)
-        return self._made[key]
+        if way in REQUESTS:
+            return self.suite.created(resource_type, way)
+        return self.suite.once.get(("tenancy", resource_type, way), lambda: self._create(resource_type, way))
 
     def made(self, resource_type: str, way: str) -> list[Created]:
         """Return the creates behind a subject made so far (the other tenant's first, for a spoof of its code)."""
-        keys = [(resource_type, OTHER)] if way == SPOOF_OTHER else []
-        return [self._made[key] for key in [*keys, (resource_type, way)] if key in self._made]
+        ways = [OTHER] if way == SPOOF_OTHER else []
+        made = [w for w in [*ways, way] if self._made(resource_type, w)]
+        return [self.created(resource_type, w) for w in made]
+
+    def _made(self, resource_type: str, way: str) -> bool:
+        """Tell whether the create of a type sent the way named is made."""
+        key = ("created", resource_type, way) if way in REQUESTS else ("tenancy", resource_type, way)
+        return self.suite.once.made(key)
 
     def client(self, identity: str) -> FhirClient:
         """Return the client of an identity (identities.identities)."""
