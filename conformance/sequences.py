@@ -43,10 +43,8 @@ class Sequences:
         plan = conditional.PLANS[name]
 
         def make() -> Flow:
-            context = Context(
-                self.suite.made, lambda other: self.flow(resource_type, other), self._sound(resource_type)
-            )
-            return Flow(self.suite.run, resource_type, plan, context)
+            context = self._context(self._flows(resource_type), resource_type)
+            return Flow(self.suite.run_as(plan.identity), resource_type, plan, context)
 
         return self._once(("flow", resource_type, name), make)
 
@@ -55,8 +53,9 @@ class Sequences:
         plan = transactions.PLANS[name]
 
         def make() -> Transaction:
-            context = Context(self.suite.made, self.transaction, self._sound(PATIENT))
-            return Transaction(self.suite.run, plan, context, self.suite.bases, self.suite.profile.claims())
+            context = self._context(self.transaction, PATIENT)
+            run = self.suite.run_as(plan.identity)
+            return Transaction(run, plan, context, self.suite.bases, self.suite.profile.claims())
 
         return self._once(("transaction", name), make)
 
@@ -91,8 +90,9 @@ class Sequences:
         """Return the server parts (mode server) of the CapabilityStatement."""
         return [rest for rest in self.suite.target.capabilities.get("rest", []) if rest.get("mode") == "server"]
 
-    def _sound(self, resource_type: str) -> Callable[[], None]:
-        return lambda: self.sound(resource_type)
+    def _context(self, siblings: Callable[[str], Any], resource_type: str) -> Context:
+        """Return what a sequence of the type asks of the suite, its siblings found by name."""
+        return Context(self.suite.made, siblings, lambda: self.sound(resource_type), self.suite.run)
 
     def _flows(self, resource_type: str) -> Callable[[str], Flow]:
         return lambda name: self.flow(resource_type, name)

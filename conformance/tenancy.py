@@ -1,11 +1,12 @@
 """The subjects of the tenancy cases: this tenant's creates (the suite's own, and ones sent with a tenant tag of
-the client's), the second tenant's view of them, and creates sent without a valid key."""
+the client's), the second tenant's view of them, creates sent without a valid key, and conditional creates and
+transactions (this tenant's, or the second tenant's beside this one's resources)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from conformance import checks
 from conformance.client import Exchange, FhirClient
@@ -20,6 +21,7 @@ INJECTED = "tenancy.tag.injected"
 SPOOF_OTHER, SPOOF_OWN = "spoof-other", "spoof-own"
 SPOOFS = (SPOOF_OTHER, SPOOF_OWN)
 NO_OTHER_TENANT = "no second tenant (give its credentials with --other-tenant-header)"
+S = TypeVar("S")
 
 
 class Tenancy:
@@ -134,6 +136,20 @@ class Subject:
         """Show a request the case sent in its transcript."""
         self.sent.append(exchange)
         return exchange
+
+
+@dataclass(frozen=True)
+class Sequenced(Generic[S]):
+    """What a tenancy case on a sequence of requests looks at: a conditional-create flow or a transaction, and the
+    tenant tag what it creates carries."""
+
+    tenancy: Tenancy
+    of: S
+
+    @property
+    def tag(self) -> Tag:
+        """Return the tenant tag the profile claims (a None code: any code of the system)."""
+        return self.tenancy.tag
 
 
 def _tagged(tag: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:

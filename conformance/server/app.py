@@ -250,7 +250,10 @@ class FhirApi:
         if tenant:
             meta["tag"] = _tenant_tags(meta.get("tag"), tenant)
         rest = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("resourceType", "id", "meta")}
-        return {"resourceType": original["resourceType"], "id": self._new_id(original), "meta": meta, **rest}
+        resource = {"resourceType": original["resourceType"], "id": self._new_id(original), "meta": meta, **rest}
+        tagged = Assignment(resource, original, self.config.id_policy, self.storage, tenant)
+        faults.apply(self.config.faults, faults.TENANT_TAGGED, tagged)
+        return resource
 
     def _new_id(self, original: dict[str, Any]) -> str:
         """A fresh uuid, or (id policy respect, Aidbox style) the client's own id."""
