@@ -20,6 +20,8 @@ from conformance.refused import (
 from conformance.resources import REQUESTS, Marker
 
 MARKER = "requirements"
+# The xdist group of every refusal: their requests go out together, on one worker.
+REFUSALS = "refusals"
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def refusals(attempts: Iterable[Attempt], extra: Mapping[str, Sequence[Case]] | 
             f"{attempt.name}-{case.id}",
             f"{attempt.description}: {case.description}",
             attempt.needs,
-            attempt.name,
+            REFUSALS,
         )
         for attempt in attempts
         for case in (*refusal_cases(attempt), *(extra or {}).get(attempt.name, ()))

@@ -69,6 +69,15 @@ class Exchange:
 
     def curl(self) -> str:
         """Return a curl command that repeats the request, with secrets hidden."""
+        return self._curl
+
+    def transcript(self) -> str:
+        """Return the exchange as HTTP-like text, secrets hidden, long bodies cut."""
+        return self._transcript
+
+    # Rendered once: the exchanges of a create are shown under each of its cases.
+    @cached_property
+    def _curl(self) -> str:
         parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
         for name, value in self._shown_request_headers():
             parts += ["-H", shlex.quote(f"{name}: {value}")]
@@ -78,8 +87,8 @@ class Exchange:
         body = _shown(self.request_body)
         return SECRETS.scrub(" ".join([*parts, "--data-binary", "@-", "<<'FHIR'"]) + f"\n{body}\nFHIR")
 
-    def transcript(self) -> str:
-        """Return the exchange as HTTP-like text, secrets hidden, long bodies cut."""
+    @cached_property
+    def _transcript(self) -> str:
         request = [f"{self.method} {self.url}", *(f"{k}: {v}" for k, v in self._shown_request_headers())]
         if not self.answered:
             return SECRETS.scrub("\n".join([*request, "", _shown(self.request_body), "", self.outcome]))

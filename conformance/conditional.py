@@ -3,15 +3,16 @@ conditional create, count again (FHIR R4 http.html#ccreate). Every condition nam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
 from conformance import checks
-from conformance.client import Exchange
+from conformance.client import Exchange, FhirClient
 from conformance.created import DISTINCT, ID, KEPT, LOCATION, READABLE, SUCCEEDED, VERSION_ID, Created
+from conformance.identities import OTHER, OWN
 from conformance.resources import MARKER_SYSTEM, Run, sample
 
 SEARCH = "ccreate.search.standard"
@@ -55,7 +56,11 @@ class Plan:
     query: bool = False  # POST [type]?condition (Aidbox) rather than If-None-Exist
     headers: Mapping[str, str] = field(default_factory=dict)
     judge: str | None = None  # the flow whose answer tells whether conditions are evaluated at all
-    counterpart: str | None = None  # the If-None-Exist flow with the outcome a query flow shares
+    counterpart: str | None = None  # the run's own If-None-Exist flow with the outcome this one shares
+    identity: str = OWN  # who makes the seeds and sends the conditional create (identities.identities)
+    # Resources with the flow's identifier that the run's own identity makes first: in another tenant than the
+    # sender's, so its condition must not match them.
+    foreign: int = 0
 
 
 PLANS = {
@@ -74,16 +79,32 @@ PLANS = {
     "query-no-match": Plan(0, query=True, counterpart="no-match"),
     "query-one-match": Plan(1, query=True, counterpart="one-match"),
     "query-multiple-matches": Plan(2, query=True, judge="query-one-match", counterpart="multiple-matches"),
+    # The second tenant's condition names what only this tenant holds: it matches nothing of the sender's own.
+    "other-tenant-no-match": Plan(0, judge="one-match", counterpart="no-match", identity=OTHER, foreign=1),
+    # The second tenant holds one resource, this tenant two more: its condition matches its own one.
+    "other-tenant-one-match": Plan(1, counterpart="one-match", identity=OTHER, foreign=2),
 }
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a sequence asks of the suite: to keep a create it made, its sibling sequences, and sound creates."""
+    """What a sequence asks of the suite: to keep a create it made, its sibling sequences, sound creates, and the
+    run's own identity (beside whose resources another identity's sequence is sent)."""
 
-    made: Callable[[dict[str, Any], Exchange], Created]
+    made: Callable[[dict[str, Any], Exchange, str, FhirClient], Created]
     sibling: Callable[[str], Any]
     sound: Callable[[], None]
+    own: Run
+
+    def seed(self, run: Run, resources: Iterable[dict[str, Any]]) -> list[Created]:
+        """Create the resources a sequence makes before its conditional request, as the Run's identity."""
+        return [self.made(sent, run.send(sent), SUCCEEDED, run.client) for sent in resources]
+
+    def seeded(self, *seeds: Created) -> None:
+        """The plain creates a sequence rests on are sound, and the server created every resource it made first."""
+        self.sound()
+        for seed in seeds:
+            checks.success(seed.exchange, SUCCEEDED)
 
 
 class Flow:
@@ -97,12 +118,14 @@ class Flow:
         code = run.marker.code
         # Names end in a letter: a string search matches from the start, and serial 1 must not find 10.
         self.marks = Marks(f"{code}-{self._serial}", f"{code}{self._serial}x", f"{code}{self._serial}y")
-        self.seeds = [context.made(sent, run.send(sent)) for sent in (self._resource(run) for _ in range(plan.seeds))]
+        self.foreign = context.seed(context.own, (self._resource(run) for _ in range(plan.foreign)))
+        self.seeds = context.seed(run, (self._resource(run) for _ in range(plan.seeds)))
         self.counts = [run.count(resource_type, self.marks.value)]
         self.sent = self._resource(run)
         self.response = self._send(run)
         self.counts.append(run.count(resource_type, self.marks.value))
-        self.exchanges = [*(e for s in self.seeds for e in s.exchanges), *self.counts, self.response]
+        made = (e for s in (*self.foreign, *self.seeds) for e in s.exchanges)
+        self.exchanges = [*made, *self.counts, self.response]
 
     def _resource(self, run: Run) -> dict[str, Any]:
         """Return a marked sample carrying the flow's identifier value (and, on a Patient, its name)."""
@@ -129,10 +152,8 @@ class Flow:
         return self.seeds[0]
 
     def _made(self) -> int:
-        """Return how many resources the flow made first, provided the server created every one."""
-        self.context.sound()
-        for seed in self.seeds:
-            checks.success(seed.exchange, SUCCEEDED)
+        """Return how many resources the sender made first, provided the server created every one the flow made."""
+        self.context.seeded(*self.foreign, *self.seeds)
         return len(self.seeds)
 
     @cached_property
@@ -181,8 +202,13 @@ class Flow:
 
     @property
     def counterpart(self) -> Flow:
-        """Return the If-None-Exist flow this query flow shares its outcome with."""
+        """Return the run's own If-None-Exist flow this one shares its outcome with."""
         return self.sibling(self.plan.counterpart or "")
+
+    def creates(self, requirement: str) -> None:
+        """The conditional create was processed as a create: 201, and one more resource carries the identifier."""
+        checks.status(self.answer, 201, requirement=requirement)
+        self.grew(1, requirement)
 
     def grew(self, by: int, requirement: str) -> None:
         """After the conditional create, `by` more resources carry the flow's identifier than before."""

@@ -6,22 +6,24 @@
   requirement, which must be among the case's needs. It counts at the case's own level: at or above
   the fail level it fails the run, since a certification never passes what it could not check.
 - A check that depends on a requirement its case does not list is an **error** of the suite.
-- Per requirement, the verdict is the strongest of its cases': failed > blocked > warned > passed > skipped.
+- A failed or warned case whose requirement has an unexpired waiver is **waived**: it does not fail the run.
+- Per requirement, the verdict is the strongest of its cases': failed > blocked > waived > warned > passed > skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from conformance import requirements
 from conformance.checks import ConformanceFailure
 from conformance.requirements import Level
+from conformance.waivers import Waivers
 
 # Verdicts, weakest first; "error" is a fault of the suite or an unexpected exception.
-STRENGTH = ("skipped", "passed", "warned", "blocked", "failed", "error")
-# Verdicts that say something about the server.
-VERIFIED = ("passed", "warned", "failed")
+STRENGTH = ("skipped", "passed", "warned", "waived", "blocked", "failed", "error")
+# Verdicts that say something about the server (a waived case failed its check).
+VERIFIED = ("passed", "warned", "waived", "failed")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,15 @@ def grade(
         return Verdict("blocked", verifies, level, message, blocked_by=about, gate=at_gate)
     message = f"the check depends on {about}, which the case does not list among its needs: {error.summary}"
     return Verdict("error", verifies, level, message, gate=True)
+
+
+def waive(verdict: Verdict, waivers: Waivers) -> Verdict:
+    """Turn a failed or warned verdict into a waived one when its requirement has an unexpired waiver."""
+    waiver = waivers.active(verdict.requirement)
+    if waiver is None or verdict.verdict not in ("failed", "warned"):
+        return verdict
+    message = f"waived until {waiver.expires} ({waiver.reason}): {verdict.message}"
+    return replace(verdict, verdict="waived", message=message, gate=False)
 
 
 def strongest(verdicts: Sequence[str]) -> str:

@@ -17,6 +17,7 @@ LABELS = {
     "failed": "Failed",
     "blocked": "Blocked",
     "warned": "Warned",
+    "waived": "Waived",
     "passed": "Passed",
     "skipped": "Skipped",
     "error": "Errors",
@@ -32,16 +33,16 @@ def find_report(config: pytest.Config) -> Any | None:
 
 
 def teach_verdicts(report: Any) -> None:
-    """Let report.html filter and count the suite's verdicts (warned, blocked) beside pytest's outcomes."""
+    """Let report.html filter and count the suite's verdicts (warned, blocked, waived) beside pytest's outcomes."""
     import pytest_html
     from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, select_autoescape
 
     resources = Path(pytest_html.__file__).parent / "resources"
     app = (resources / "app.js").read_text("utf-8")
     if FILTERS_LINE not in app:
-        raise RuntimeError("pytest-html's app.js has changed: report.html cannot filter warned and blocked cases")
-    # The page hides rows whose result is not a known filter: add the suite's two verdicts to them.
-    patched = app.replace(FILTERS_LINE, f"{FILTERS_LINE}    'warned',\n    'blocked',\n", 1)
+        raise RuntimeError("pytest-html's app.js has changed: report.html cannot filter the suite's verdicts")
+    # The page hides rows whose result is not a known filter: add the suite's own verdicts to them.
+    patched = app.replace(FILTERS_LINE, f"{FILTERS_LINE}    'warned',\n    'blocked',\n    'waived',\n", 1)
     loader = ChoiceLoader([DictLoader({"app.js": patched}), FileSystemLoader(resources)])
     environment = Environment(loader=loader, autoescape=select_autoescape(enabled_extensions=("jinja2",)))
     report._template = environment.get_template("index.jinja2")
@@ -59,20 +60,6 @@ def set_counts(report: Any, counts: Mapping[str, int]) -> None:
 def result_cell(verdict: str) -> str:
     """Return the Result cell of a row: the case's verdict, which report.html also filters by."""
     return f'<td class="col-result">{LABELS[verdict] if verdict != "error" else "Error"}</td>'
-
-
-# pytest-html's own "N tests took" line counts only passed and failed cases: the verdict line replaces it.
-STYLE = (
-    "<style>.warned { color: #a06b00; } .blocked { color: #c2410c; } .fhir-verdict { margin-top: 0; }"
-    " .run-count { display: none; }</style>"
-)
-
-
-def summary(lines: Sequence[str], verdict: str) -> str:
-    """Return the verdict block shown above the table: the verdict, the counts, then what did not pass."""
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[:-1])
-    heading = f'<h2 class="fhir-verdict">Verdict: {html.escape(verdict)}</h2>'
-    return f"{STYLE}{heading}<p>{html.escape(lines[-1])}</p><ul>{items}</ul>"
 
 
 def case_extra(

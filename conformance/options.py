@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conformance import requirements
+from conformance import baseline, requirements, waivers
 from conformance.profile import FAIL_LEVELS, ProfileError, Settings, build_profile
+from conformance.resultsfile import ResultsFileError
 
 # Examples per property and type: every fault the properties' self-tests inject shows within them, and a run on
 # the embedded server takes about three seconds more for its 280 examples (README: the option's line).
 FUZZ_EXAMPLES = 20
+FAIL_ON = ("all", "new")
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -47,9 +51,13 @@ def add_options(parser: pytest.Parser) -> None:
     add("--race-clients", metavar="N", help="concurrent clients in race cases (default 10)")
     add("--fail-level", metavar="shall|should", help="lowest level whose failure fails the run (default shall)")
     add("--timeout", dest="fhir_timeout", metavar="SECONDS", help="per-request timeout (env FHIR_TIMEOUT; default 30)")
+    add("--concurrency", metavar="N", help="independent requests in flight at once (default 8; 1: one at a time)")
     add("--keep-resources", action="store_true", help="do not delete what the run created (they are listed)")
-    add("--reports-dir", metavar="DIR", help="where report.html, junit.xml and results.json go (default reports/)")
+    add("--reports-dir", metavar="DIR", help="where report.html, junit.xml, results.json, testreport.json go")
     add("--only-requirement", action="append", metavar="ID", help="run only the cases that verify this id")
+    add("--waivers", metavar="FILE", help="TOML of accepted failures (requirement, reason, expires): shown as waived")
+    add("--baseline", metavar="FILE", help="an earlier run's results.json: report new failures and new passes")
+    add("--fail-on", metavar="all|new", help="fail on every failure (default) or only on new ones (needs --baseline)")
     parser.addini("timeout", "per-request timeout in seconds (like --timeout)")
 
 
@@ -86,6 +94,7 @@ def read_settings(config: pytest.Config) -> Settings:
         base_url=base_url,
         fail_level=fail_level,
         timeout=float(_count("--timeout", timeout, 30, 1, 3600)),
+        concurrency=_count("--concurrency", option.concurrency, 8, 1, 64),
         fuzz_examples=_count("--fuzz-examples", option.fuzz_examples, FUZZ_EXAMPLES, 1, 100_000),
         # Given to hypothesis's own plugin, which seeds every test with it; the properties take it as the run's.
         hypothesis_seed=_seed(getattr(option, "hypothesis_seed", None)),
@@ -93,7 +102,27 @@ def read_settings(config: pytest.Config) -> Settings:
         keep_resources=option.keep_resources,
         reports_dir=Path(config.invocation_params.dir, option.reports_dir or "reports"),
         only_requirements=tuple(option.only_requirement or ()),
+        **_gates(config),
     )
+
+
+def _gates(config: pytest.Config) -> dict[str, Any]:
+    """Read --waivers, --baseline and --fail-on; a bad file is one line naming it."""
+    option, here = config.option, config.invocation_params.dir
+    fail_on = (option.fail_on or "all").lower()
+    if fail_on not in FAIL_ON:
+        raise ProfileError(f"--fail-on: expected all or new, received {option.fail_on!r}")
+    if fail_on == "new" and not option.baseline:
+        raise ProfileError("--fail-on new: give the run to compare with (--baseline FILE)")
+    try:
+        accepted = waivers.load(Path(here, option.waivers), date.today()) if option.waivers else waivers.Waivers()
+    except waivers.WaiverError as error:
+        raise ProfileError(f"--waivers {option.waivers}: {error}") from None
+    try:
+        earlier = baseline.load(Path(here, option.baseline)) if option.baseline else None
+    except ResultsFileError as error:
+        raise ProfileError(f"--baseline: {error}") from None
+    return {"waivers": accepted, "baseline": earlier, "fail_on": fail_on}
 
 
 def _count(flag: str, value: str | None, default: int, low: int, high: int) -> int:

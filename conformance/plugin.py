@@ -18,7 +18,7 @@ from conformance.cases import MARKER
 from conformance.checks import ConformanceFailure
 from conformance.client import EndpointError, Recorded
 from conformance.fuzzing import register_profiles
-from conformance.grading import grade
+from conformance.grading import grade, waive
 from conformance.options import add_options, read_settings
 from conformance.profile import ProfileError, Settings
 from conformance.reporter import Reporter
@@ -208,9 +208,12 @@ def _grade(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestRe
         _add_properties(item, report, [("verdict", "skipped")])
     else:
         error = call.excinfo.value if call.excinfo else None
-        verdict = grade(marker.args, error, settings.profile.levels, settings.fail_level)
+        verdict = waive(grade(marker.args, error, settings.profile.levels, settings.fail_level), settings.waivers)
         _add_properties(item, report, verdict.properties())
         if isinstance(error, ConformanceFailure):
+            if error.exchange is not None:  # results.json's evidence; a report attribute reaches the xdist controller
+                evidence = {"transcript": error.exchange.transcript(), "curl": error.exchange.curl()}
+                report.fhir_evidence = evidence  # type: ignore[attr-defined]
             heading = f"[{verdict.level.name} {verdict.requirement}] {marker.kwargs['description']}"
             # The verdict's message, then the reproducer of the exchange that showed it.
             report.longrepr = f"{heading}\n{verdict.message}{str(error).removeprefix(error.summary)}"
@@ -253,7 +256,7 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, marker: pytest.Ma
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
-    """Show the suite's own verdicts: W / WARNED, B / BLOCKED, and E / ERROR for a fault of the suite."""
+    """Show the suite's own verdicts: W / WARNED, B / BLOCKED, V / WAIVED, and E / ERROR for a fault of the suite."""
     if report.when != "call":
         return None
     verdict = dict(report.user_properties).get("verdict")
@@ -261,6 +264,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
         return "warned", "W", ("WARNED", {"yellow": True})
     if verdict == "blocked":
         return "blocked", "B", ("BLOCKED", {"red": report.failed, "yellow": report.passed})
+    if verdict == "waived":
+        return "waived", "V", ("WAIVED", {"yellow": True})
     if verdict == "error":
         return "error", "E", ("ERROR", {"red": True})
     return None

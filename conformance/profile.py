@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -11,7 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+from conformance import jsonschemas
+from conformance.baseline import Baseline
+from conformance.waivers import Waivers
 
 PRESETS = ("r4", "aidbox", "clinikapi")
 FAIL_LEVELS = ("shall", "should")
@@ -70,6 +71,7 @@ class ServerProfile:
     levels: Mapping[str, str] = field(default_factory=dict)
     embedded: Embedded = Embedded()
     unset_env: tuple[tuple[str, str], ...] = ()  # (header, variable): headers whose variable is not set
+    provenance: Mapping[str, str] = field(default_factory=dict)  # claim -> where it came from (preset, file, flag)
 
     def claims(self) -> dict[str, Any]:
         """Return the claims by name, as the catalogue's applies-when column names them."""
@@ -99,12 +101,16 @@ class Settings:
     base_url: str | None = None
     fail_level: str = "shall"
     timeout: float = 30.0
+    concurrency: int = 8
     fuzz_examples: int = 20
     hypothesis_seed: int | None = None  # the seed of the generated examples, when --hypothesis-seed gives one
     race_clients: int = 10
     keep_resources: bool = False
     reports_dir: Path = Path("reports")
     only_requirements: tuple[str, ...] = ()
+    waivers: Waivers = field(default_factory=Waivers)
+    baseline: Baseline | None = None
+    fail_on: str = "all"  # "new": only failures the baseline did not have fail the run
 
 
 def build_profile(
@@ -112,10 +118,13 @@ def build_profile(
 ) -> ServerProfile:
     """Merge r4, the named preset or TOML file (and what it extends), and the flags given."""
     source = name_or_path or "r4"
-    merged = _load_chain(source, seen=())
+    merged, provenance = _load_chain(source, seen=())
     for key in ("id_policy", "invalid_status", "validates", "conditional_query", "tenant_tag"):
         if flags.get(key) is not None:
             merged["claims"][key] = flags[key]
+            provenance[key] = f"flag --{'no-' if flags[key] is False else ''}{key.replace('_', '-')}"
+    if flags.get("other_tenant_headers"):
+        provenance["other_tenant"] = "flag --other-tenant-header"
     _validate(merged, "")
     claims = merged["claims"]
     flag_headers = parse_headers(flags.get("headers") or ())
@@ -137,6 +146,7 @@ def build_profile(
         levels={**_raised(claims), **merged["levels"]},
         embedded=Embedded(**merged["embedded"]),
         unset_env=unset,
+        provenance=provenance,
     )
 
 
@@ -188,18 +198,20 @@ def merge_headers(base: Sequence[tuple[str, str]], override: Sequence[tuple[str,
     return tuple(merged.values())
 
 
-def _load_chain(source: str, seen: tuple[str, ...]) -> dict[str, Any]:
-    """Load a preset or file and, beneath it, what it extends (r4 at the bottom)."""
+def _load_chain(source: str, seen: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Load a preset or file and, beneath it, what it extends (r4 at the bottom); say where each claim came from."""
     if source in seen:
         raise ProfileError(f"profile {source}: 'extends' makes a cycle: {' -> '.join((*seen, source))}")
     data = _read(source)
     parent = data.get("extends") or ("r4" if source != "r4" else None)
-    base = _load_chain(parent, (*seen, source)) if parent else _empty()
+    base, provenance = _load_chain(parent, (*seen, source)) if parent else (_empty(), {})
     for table in ("claims", "headers", "levels", "embedded"):
         base[table].update(data.get(table, {}))
     if "description" in data:
         base["description"] = data["description"]
-    return base
+    origin = f"preset {source}" if source in PRESETS else f"file {source}"
+    provenance.update(dict.fromkeys(data.get("claims", {}), origin))
+    return base, provenance
 
 
 def _read(source: str) -> dict[str, Any]:
@@ -224,20 +236,12 @@ def _read(source: str) -> dict[str, Any]:
 
 def _validate(data: Mapping[str, Any], where: str) -> None:
     """Check profile data against the profile JSON Schema, reporting the first error in one line."""
-    error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(data))
+    error = jsonschemas.first_error(data, "profile")
     if error is None:
         return
-    path = [str(p) for p in error.absolute_path]
     if not where:  # merged data: the claims that can be wrong here came from flags
-        raise ProfileError(f"--{path[-1].replace('_', '-')}: {error.message}")
-    raise ProfileError(f"{where}: {'.'.join(path) or '(top level)'}: {error.message}")
-
-
-def _schema_validator() -> jsonschema.protocols.Validator:
-    """Return a validator for the profile schema shipped in the package."""
-    text = resources.files("conformance").joinpath("schemas", "profile.schema.json").read_text("utf-8")
-    schema = json.loads(text)
-    return jsonschema.Draft202012Validator(schema)
+        raise ProfileError(f"--{str(error.absolute_path[-1]).replace('_', '-')}: {error.message}")
+    raise ProfileError(f"{where}: {jsonschemas.where(error)}: {error.message}")
 
 
 def _empty() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance import checks, fhirjson
 from conformance.client import Exchange, FhirClient
+from conformance.concurrency import made_once
 from conformance.created import ID, LOCATION, READABLE, SUCCEEDED, Created
 from conformance.resources import MARKER_SYSTEM, TYPES, Run
 
@@ -142,6 +143,7 @@ class Refusal:
             checks.fail("an OperationOutcome body", checks.body_kind(refusal), refusal, self.attempt.outcome)
         return resource
 
+    @made_once
     def kept(self) -> list[str]:
         """Search every type the body could be stored as for its identifier; return what the server kept."""
         identifier = next(
@@ -194,7 +196,7 @@ def issue_codes(r: Refusal) -> None:
 def nothing_stored(r: Refusal) -> None:
     """No resource carrying the refused body's identifier exists afterwards."""
     refusal = r.refusal
-    kept = r.kept()
+    kept = r.kept
     if kept:
         checks.fail(f"nothing stored after a {refusal.status}", f"{', '.join(kept)} stored", r.exchanges[-1])
 

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import htmlreport, requirements
+from conformance import htmlreport, requirements, runinfo, terminal, testreport, verdictpage
 from conformance.client import FhirClient
+from conformance.concurrency import Pool
 from conformance.fuzzing import run_seed
 from conformance.identities import OTHER, OWN, identities
 from conformance.profile import Settings
-from conformance.reporting import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Results
+from conformance.reporting import EXIT_INTERRUPTED, EXIT_OK, Results, case_id
 from conformance.resources import Run, cleanup
 from conformance.secrets import redact_url
 from conformance.target import Target
@@ -23,7 +24,7 @@ from conformance.target import Target
 if TYPE_CHECKING:
     from conformance.server import RunningServer
 
-OUTPUTS = ("report.html", "junit.xml", "results.json")
+OUTPUTS = ("report.html", "junit.xml", "results.json", "testreport.json")
 
 
 class Outputs:
@@ -58,7 +59,9 @@ class Reporter:
         self.config = config
         self.settings = settings
         self.outputs = Outputs(config, settings.reports_dir)
-        self.results = Results(target={"profile": settings.profile.name, "fail_level": settings.fail_level})
+        self.results = Results(
+            target=runinfo.of_settings(settings, config), waivers=settings.waivers.entries, baseline=settings.baseline
+        )
         self.target: Target | None = None
         self.server: RunningServer | None = None
         self.created: dict[str, list[tuple[str, str]]] = {}  # from xdist workers, by identity
@@ -68,12 +71,20 @@ class Reporter:
     def start(self, target: Target, server: RunningServer | None) -> None:
         """Remember the server the run tests (and the embedded one to stop at the end)."""
         self.target, self.server = target, server
-        shown = redact_url(target.base_url)
-        self.results.target.update(
-            base_url=shown if server is None else f"embedded reference server ({shown})",
-            run_tag=f"{target.marker.tag['system']}|{target.marker.code}",
-            software=(target.capabilities.get("software") or {}).get("name", ""),
-        )
+        self.results.target.update(runinfo.of_target(target, embedded=server is not None))
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """Name the server under test, its software, the profile and the gates above pytest's progress."""
+        return terminal.header_lines(self.results.target)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Record the cases this run selected (a serial run collects on the controller)."""
+        self.results.selection = [case_id(item.nodeid) for item in session.items]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Record the cases this run selected (under pytest-xdist the workers collect, each the same)."""
+        self.results.selection = [case_id(nodeid) for nodeid in ids]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """Note the seed of the generated examples (hypothesis has loaded its profile by now), hide the base URL's
@@ -118,19 +129,36 @@ class Reporter:
         if not self.results.stopped:
             self.results.stopped, self.results.exit_code = "interrupted (Ctrl-C or SIGTERM)", EXIT_INTERRUPTED
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Clean up, settle the exit code, and write results.json (report.html and junit.xml follow)."""
+        """Clean up, settle the exit code, write results.json and testreport.json (report.html and junit.xml follow)."""
         self._clean_up()
-        if self.results.exit_code is None:
-            self.results.exit_code = int(exitstatus)
-            if self.results.exit_code == EXIT_OK and self.results.verified_nothing():
-                self.results.exit_code = EXIT_FAILED
-        session.exitstatus = self.results.exit_code
-        catalogue, levels = requirements.load(), self.settings.profile.levels
-        self.results.write_json(self.outputs.dir / "results.json", catalogue, levels)
+        code = self.results.exit_code  # already set when the run was stopped or interrupted
+        session.exitstatus = code if code is not None else self.results.settle(int(exitstatus))
+        self.results.write_json(self.outputs.dir / "results.json")
+        self.results.write_json(self.outputs.dir / "testreport.json", testreport.build(self.results))
         report = htmlreport.find_report(self.config)
         if report is not None:
             htmlreport.set_counts(report, self.results.counts())
+        self._junit_properties()
+
+    def _junit_properties(self) -> None:
+        """Put the run's verdict, gates, waivers and changes since the baseline on junit.xml's testsuite."""
+        from _pytest.junitxml import xml_key  # pytest's own record_testsuite_property reaches LogXML this way
+
+        xml = self.config.stash.get(xml_key, None)
+        if xml is None:
+            return
+        results, target = self.results, self.results.target
+        properties = [("verdict", results.verdict()), ("exit_code", results.exit_code)]
+        properties += [("fail_level", target["fail_level"]), ("fail_on", target["fail_on"])]
+        properties += [("waiver", f"{w['requirement']}: {w['status']}") for w in results.waiver_statuses()]
+        changes = results.changes()
+        if changes is not None:
+            properties.append(("new_failures", " ".join(c.requirement for c in changes.new_failures)))
+            properties.append(("new_passes", " ".join(c.requirement for c in changes.new_passes)))
+        for name, value in properties:
+            xml.add_global_property(name, value)
 
     def _clean_up(self) -> None:
         """Delete what the run created (or list it, with --keep-resources)."""
@@ -144,11 +172,13 @@ class Reporter:
         if self.results.stopped and "stopped answering" in self.results.stopped:
             self.results.leftovers = [f"{t}/{i} (not deleted: the server stopped answering)" for t, i in everything]
             return
+        pool = Pool(self.settings.concurrency)
         for identity, headers in identities(self.target.profile).items():
             # Each tenant's own, with its own credentials; a withheld key's only if the server took a create.
             if identity in (OWN, OTHER) or known.get(identity):
                 with closing(FhirClient(self.target.base_url, headers, timeout=self.settings.timeout)) as client:
-                    self.results.leftovers += cleanup(client, self.target.marker, known.get(identity, []))
+                    self.results.leftovers += cleanup(client, self.target.marker, known.get(identity, []), pool)
+        pool.close()
 
     def _known(self) -> dict[str, list[tuple[str, str]]]:
         """Return what the run created, by identity: from the workers, and this process's own."""
@@ -165,9 +195,8 @@ class Reporter:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        """Put the verdict, the counts and what did not pass above report.html's table."""
-        lines = self.results.summary_lines(requirements.load(), self.settings.profile.levels)
-        prefix.append(htmlreport.summary(lines, self.results.verdict()))
+        """Put the verdict page above report.html's table."""
+        prefix.append(verdictpage.render(self.results))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
@@ -186,9 +215,10 @@ class Reporter:
         cells[2:2] = [f"<td>{requirement}</td>", f"<td>{level}</td>"]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print what did not pass, per requirement, and the verdict; colour the last line by the exit code."""
+        """Print what did not pass, the gates, the verdict and the table per area; colour the last line by the exit."""
         terminalreporter.section("fhir-create-conformance")
-        for line in self.results.summary_lines(requirements.load(), self.settings.profile.levels):
+        table = ["", *terminal.area_lines(self.results)] if self.results.cases else []
+        for line in [*terminal.summary_lines(self.results), *table]:
             terminalreporter.line(line)
         seed = self.results.target.get("hypothesis_seed")
         if seed is not None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from conformance.client import FHIR_JSON, Exchange, FhirClient, parse_location
+from conformance.concurrency import Pool
 
 # The suite's own identifier and tag system: it searches by nothing else (run safety, DESIGN.md).
 MARKER_SYSTEM = "https://example.org/fhir-create-conformance/run"
@@ -288,26 +289,22 @@ def find(client: FhirClient, resource_type: str, value: str) -> Exchange:
     return client.search(resource_type, {"identifier": f"{MARKER_SYSTEM}|{value}", "_count": "1000"})
 
 
-def cleanup(client: FhirClient, marker: Marker, known: Iterable[tuple[str, str]]) -> list[str]:
+def cleanup(client: FhirClient, marker: Marker, known: Iterable[tuple[str, str]], pool: Pool) -> list[str]:
     """Delete what the run created, found by id and by the run's tag; return what could not be deleted."""
     targets = dict.fromkeys(known)
-    for resource_type in TYPES:
-        targets.update(dict.fromkeys((resource_type, i) for i in _search_marked(client, marker, resource_type)))
-    leftovers = []
-    for resource_type, resource_id in targets:
-        problem = _delete(client, resource_type, resource_id)
-        if problem:
-            leftovers.append(f"{resource_type}/{resource_id} ({problem})")
-    return leftovers
+    for found in pool.map(lambda resource_type: _search_marked(client, marker, resource_type), TYPES):
+        targets.update(dict.fromkeys(found))
+    problems = pool.map(lambda target: _delete(client, *target), list(targets))
+    return [f"{t}/{i} ({problem})" for (t, i), problem in zip(targets, problems, strict=True) if problem]
 
 
-def _search_marked(client: FhirClient, marker: Marker, resource_type: str) -> list[str]:
-    """Return the ids of the run's resources of a type, searching by the run's tag only."""
+def _search_marked(client: FhirClient, marker: Marker, resource_type: str) -> list[tuple[str, str]]:
+    """Return the run's resources of a type (type, id), searching by the run's tag only."""
     bundle = client.search(resource_type, {**marker.search, "_count": "1000"}).resource
     entries = (bundle or {}).get("entry", [])
     resources = (entry.get("resource") or {} for entry in entries)
     # A server that ignores _tag answers with everyone's resources: delete only those carrying the marker.
-    return [r["id"] for r in resources if r.get("resourceType") == resource_type and marker.marks(r)]
+    return [(resource_type, r["id"]) for r in resources if r.get("resourceType") == resource_type and marker.marks(r)]
 
 
 def _delete(client: FhirClient, resource_type: str, resource_id: str) -> str | None:

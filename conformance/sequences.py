@@ -23,19 +23,18 @@ class Sequences:
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
-        self._made: dict[tuple[str, ...], Any] = {}
 
     def sound(self, resource_type: str) -> None:
         """The type's plain creates meet what sequences of requests rely on; else raise the first failure."""
-        key = ("sound", resource_type)
-        if key not in self._made:
+
+        def judge() -> ConformanceFailure | None:
             try:
-                plain = self.suite.created(resource_type, "plain")
-                created.sound(plain, self.suite.creates_of(resource_type))
-                self._made[key] = None
+                created.sound(self.suite.created(resource_type, "plain"), self.suite.creates_of(resource_type))
             except ConformanceFailure as error:
-                self._made[key] = error
-        found = self._made[key]
+                return error
+            return None
+
+        found = self.suite.once.get(("sound", resource_type), judge)
         if found is not None:  # a fresh failure for each case that relies on it
             raise ConformanceFailure(found.expected, found.received, found.exchange, found.requirement)
 
@@ -44,10 +43,8 @@ class Sequences:
         plan = conditional.PLANS[name]
 
         def make() -> Flow:
-            context = Context(
-                self.suite.made, lambda other: self.flow(resource_type, other), self._sound(resource_type)
-            )
-            return Flow(self.suite.run, resource_type, plan, context)
+            context = self._context(self._flows(resource_type), resource_type)
+            return Flow(self.suite.run_as(plan.identity), resource_type, plan, context)
 
         return self._once(("flow", resource_type, name), make)
 
@@ -56,8 +53,9 @@ class Sequences:
         plan = transactions.PLANS[name]
 
         def make() -> Transaction:
-            context = Context(self.suite.made, self.transaction, self._sound(PATIENT))
-            return Transaction(self.suite.run, plan, context, self.suite.bases, self.suite.profile.claims())
+            context = self._context(self.transaction, PATIENT)
+            run = self.suite.run_as(plan.identity)
+            return Transaction(run, plan, context, self.suite.bases, self.suite.profile.claims())
 
         return self._once(("transaction", name), make)
 
@@ -92,14 +90,13 @@ class Sequences:
         """Return the server parts (mode server) of the CapabilityStatement."""
         return [rest for rest in self.suite.target.capabilities.get("rest", []) if rest.get("mode") == "server"]
 
-    def _sound(self, resource_type: str) -> Callable[[], None]:
-        return lambda: self.sound(resource_type)
+    def _context(self, siblings: Callable[[str], Any], resource_type: str) -> Context:
+        """Return what a sequence of the type asks of the suite, its siblings found by name."""
+        return Context(self.suite.made, siblings, lambda: self.sound(resource_type), self.suite.run)
 
     def _flows(self, resource_type: str) -> Callable[[str], Flow]:
         return lambda name: self.flow(resource_type, name)
 
     def _once(self, key: tuple[str, ...], make: Callable[[], T]) -> T:
         """Return the subject of a key, made on first use."""
-        if key not in self._made:
-            self._made[key] = make()
-        return self._made[key]  # type: ignore[no-any-return]
+        return self.suite.once.get(key, make)

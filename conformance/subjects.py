@@ -1,8 +1,18 @@
 """The subjects cases check, as pytest fixtures: a create, a type's creates, a tenancy case's subject, a
-refusal, a conditional-create flow, a transaction flow, a race, a property's examples of a type. Each is
-skipped, with the reason, where the server's claims say it does not apply."""
+refusal, a conditional-create flow, a transaction flow, a race, a property's examples of a
+type. Each is skipped, with the reason, where the server's claims say it does not apply.
+
+The first case of a group (its xdist group: a resource type, or the refusals) makes every subject the
+group's selected cases need, together through the suite's pool, with the reads that follow them: the
+cases then check what came back (--concurrency 1 sends one request at a time).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import pytest
 
@@ -19,20 +29,133 @@ from conformance.tenancy import Subject, Tenancy
 from conformance.transactions import PLANS as TRANSACTIONS
 from conformance.transactions import Transaction
 
-
-@pytest.fixture
-def created(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences) -> Created:
-    """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
-    resource_type, how = request.param
-    _skip_create(suite, sequences, resource_type, how)
-    return suite.created(resource_type, how)
+# A group's subjects, as (fixture name, indirect parameter) pairs.
+Plan = Mapping[str, Sequence[tuple[str, Any]]]
+PLAN = pytest.StashKey[Plan]()
+EVERY_GROUP = "*"
 
 
-@pytest.fixture
-def creates(request: pytest.FixtureRequest, suite: Suite) -> list[Created]:
-    """Return every plain create of one type (the case's indirect parameter), one per way of sending it."""
-    _skip(suite.unsupported(request.param))
-    return suite.creates_of(request.param)
+@dataclass
+class Subjects:
+    """This process's subjects, made group by group."""
+
+    suite: Suite
+    sequences: Sequences
+    tenancy: Tenancy
+    plan: Plan = field(default_factory=dict)
+    together: bool = True  # every group at once (one process runs them all); else each as its first case runs
+
+    def of(self, request: pytest.FixtureRequest) -> Any:
+        """Return the subject of the requesting case, after making its group's subjects together."""
+        marker = request.node.get_closest_marker("xdist_group")
+        if marker is not None:
+            self.warm(EVERY_GROUP if self.together else str(marker.args[0]))
+        return MAKERS[str(request.fixturename)](self, request.param)
+
+    def warm(self, group: str) -> None:
+        """Make a group's subjects together, then the reads that follow them together, once."""
+        groups = self.plan if group == EVERY_GROUP else {group: self.plan.get(group, ())}
+        wanted = [subject for subjects in groups.values() for subject in subjects]
+
+        def run() -> None:
+            self.suite.pool.settle(partial(MAKERS[fixture], self, param) for fixture, param in wanted)
+            follow = [
+                partial(read, made) for fixture, param in wanted for made in self._made(fixture, param)
+                for read in FOLLOW_UPS.get(fixture, ())
+            ]  # fmt: skip
+            self.suite.pool.settle(follow)
+
+        self.suite.once.get(("warm", group), run)
+
+    def _made(self, fixture: str, param: Any) -> list[Any]:
+        """Return a subject made (as a list: a type's creates already are one); none if it failed or skipped."""
+        try:
+            made = MAKERS[fixture](self, param)
+        except BaseException:  # a case asking for it reports the failure, or the skip
+            return []
+        return made if isinstance(made, list) else [made]
+
+
+def _created(s: Subjects, param: tuple[str, str]) -> Created:
+    resource_type, how = param
+    _skip_create(s, resource_type, how)
+    return s.suite.created(resource_type, how)
+
+
+def _creates(s: Subjects, resource_type: str) -> list[Created]:
+    _skip(s.suite.unsupported(resource_type))
+    return s.suite.creates_of(resource_type)
+
+
+def _tenanted(s: Subjects, param: tuple[str, str]) -> Subject:
+    resource_type, way = param
+    _skip_create(s, resource_type, way)
+    return s.tenancy.subject(resource_type, way)
+
+
+def _refusal(s: Subjects, attempt: Attempt) -> Refusal:
+    _skip(s.suite.inapplicable(attempt))
+    return s.suite.refusal(attempt)
+
+
+def _flow(s: Subjects, param: tuple[str, str]) -> Flow:
+    resource_type, name = param
+    _skip(s.suite.unsupported(resource_type) or s.sequences.conditional_unsupported(resource_type))
+    if FLOWS[name].query and not s.suite.profile.conditional_query:
+        pytest.skip("not applicable: the profile does not claim the query form of conditional create")
+    return s.sequences.flow(resource_type, name)
+
+
+def _transaction(s: Subjects, param: tuple[str, str]) -> Transaction:
+    _, name = param
+    _skip(s.sequences.transactions_unsupported() or s.suite.unsupported(PATIENT))
+    if TRANSACTIONS[name].conditional:
+        _skip(s.sequences.conditional_unsupported(PATIENT))
+    return s.sequences.transaction(name)
+
+
+def _race(s: Subjects, param: tuple[str, str]) -> Race:
+    resource_type, name = param
+    _skip(s.suite.unsupported(resource_type) or s.sequences.conditional_unsupported(resource_type))
+    if name == "transaction":
+        _skip(s.sequences.transactions_unsupported())
+    return s.sequences.race(resource_type, name)
+
+
+MAKERS: Mapping[str, Callable[[Subjects, Any], Any]] = {
+    "created": _created,
+    "creates": _creates,
+    "tenanted": _tenanted,
+    "refusal": _refusal,
+    "flow": _flow,
+    "transaction": _transaction,
+    "race": _race,
+}
+# What cases read of a subject after it is made: warmed with it. (Races run their rounds when judged.)
+FOLLOW_UPS: Mapping[str, Sequence[Callable[[Any], object]]] = {
+    "created": (lambda c: c.read_location, lambda c: c.read),
+    "creates": (lambda c: c.read_location, lambda c: c.read),
+    "refusal": (lambda r: r.kept,),
+}
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Plan what the selected cases need (after every deselection: -k, -m, --only-requirement)."""
+    runs = [item for item in session.items if item.get_closest_marker("skip") is None]
+    session.config.stash[PLAN] = plan(runs)
+
+
+def plan(items: Sequence[pytest.Item]) -> dict[str, list[tuple[str, Any]]]:
+    """Return each group's subjects that the selected cases need, in order, once each."""
+    groups: dict[str, dict[tuple[str, str], tuple[str, Any]]] = {}
+    for item in items:
+        marker = item.get_closest_marker("xdist_group")
+        params = getattr(item, "callspec", None)
+        for fixture in MAKERS:
+            if marker is not None and params is not None and fixture in params.params:
+                param = params.params[fixture]
+                groups.setdefault(str(marker.args[0]), {})[(fixture, repr(param))] = (fixture, param)
+    return {group: list(subjects.values()) for group, subjects in groups.items()}
 
 
 @pytest.fixture(scope="session")
@@ -41,56 +164,60 @@ def tenancy(suite: Suite) -> Tenancy:
     return Tenancy(suite)
 
 
-@pytest.fixture
-def tenanted(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences, tenancy: Tenancy) -> Subject:
-    """Return a tenancy case's subject: (type, way of sending the create) come as its indirect parameter."""
-    resource_type, way = request.param
-    _skip_create(suite, sequences, resource_type, way)
-    return tenancy.subject(resource_type, way)
-
-
-@pytest.fixture
-def refusal(request: pytest.FixtureRequest, suite: Suite) -> Refusal:
-    """Return the refusal a case checks: its attempt comes as the case's indirect parameter."""
-    attempt: Attempt = request.param
-    _skip(suite.inapplicable(attempt))
-    return suite.refusal(attempt)
-
-
 @pytest.fixture(scope="session")
 def sequences(suite: Suite) -> Sequences:
     """Return this process's flows, transactions and races."""
     return Sequences(suite)
 
 
+@pytest.fixture(scope="session")
+def subjects(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences, tenancy: Tenancy) -> Subjects:
+    """Return this process's subjects, with the plan of what its selected cases need."""
+    # An xdist worker runs only the groups sent to it, so it makes each group's subjects as the group comes.
+    together = not hasattr(request.config, "workerinput")
+    return Subjects(suite, sequences, tenancy, request.config.stash.get(PLAN, {}), together)
+
+
 @pytest.fixture
-def flow(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences) -> Flow:
+def created(request: pytest.FixtureRequest, subjects: Subjects) -> Created:
+    """Return the create a case checks: (type, request name) come as the case's indirect parameter."""
+    return subjects.of(request)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def creates(request: pytest.FixtureRequest, subjects: Subjects) -> list[Created]:
+    """Return every plain create of one type (the case's indirect parameter), one per way of sending it."""
+    return subjects.of(request)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def tenanted(request: pytest.FixtureRequest, subjects: Subjects) -> Subject:
+    """Return a tenancy case's subject: (type, way of sending the create) come as its indirect parameter."""
+    return subjects.of(request)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def refusal(request: pytest.FixtureRequest, subjects: Subjects) -> Refusal:
+    """Return the refusal a case checks: its attempt comes as the case's indirect parameter."""
+    return subjects.of(request)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def flow(request: pytest.FixtureRequest, subjects: Subjects) -> Flow:
     """Return a conditional-create flow: (type, flow name) come as the case's indirect parameter."""
-    resource_type, name = request.param
-    _skip(suite.unsupported(resource_type) or sequences.conditional_unsupported(resource_type))
-    if FLOWS[name].query and not suite.profile.conditional_query:
-        pytest.skip("not applicable: the profile does not claim the query form of conditional create")
-    return sequences.flow(resource_type, name)
+    return subjects.of(request)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def transaction(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences) -> Transaction:
+def transaction(request: pytest.FixtureRequest, subjects: Subjects) -> Transaction:
     """Return a transaction flow: ("Bundle", flow name) come as the case's indirect parameter."""
-    _, name = request.param
-    _skip(sequences.transactions_unsupported() or suite.unsupported(PATIENT))
-    if TRANSACTIONS[name].conditional:
-        _skip(sequences.conditional_unsupported(PATIENT))
-    return sequences.transaction(name)
+    return subjects.of(request)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def race(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences) -> Race:
+def race(request: pytest.FixtureRequest, subjects: Subjects) -> Race:
     """Return a race: (type, race name) come as the case's indirect parameter."""
-    resource_type, name = request.param
-    _skip(suite.unsupported(resource_type) or sequences.conditional_unsupported(resource_type))
-    if name == "transaction":
-        _skip(sequences.transactions_unsupported())
-    return sequences.race(resource_type, name)
+    return subjects.of(request)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")
@@ -107,11 +234,11 @@ def fuzzed(request: pytest.FixtureRequest, suite: Suite, fuzzings: Properties) -
     return fuzzings.of(claim, resource_type)
 
 
-def _skip_create(suite: Suite, sequences: Sequences, resource_type: str, way: str) -> None:
+def _skip_create(s: Subjects, resource_type: str, way: str) -> None:
     """Skip a case of a create the server does not offer, or of a conditional one it does not support."""
-    _skip(suite.unsupported(resource_type))
+    _skip(s.suite.unsupported(resource_type))
     if way in REQUESTS and REQUESTS[way].conditional:
-        _skip(sequences.conditional_unsupported(resource_type))
+        _skip(s.sequences.conditional_unsupported(resource_type))
 
 
 def _skip(reason: str | None) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from conformance import fhirjson, requirements
 from conformance.client import FHIR_JSON, Exchange, FhirClient
+from conformance.concurrency import Once, Pool
 from conformance.created import NO_MATCH, SUCCEEDED, Created
 from conformance.identities import OWN, identities
 from conformance.profile import Settings
@@ -30,8 +31,8 @@ class Suite:
         self.run = Run(self.client, target.marker, origin)
         self.identities = identities(target.profile)
         self.runs = {OWN: self.run}  # what each identity created, cleaned up with its own credentials
-        self._created: dict[tuple[str, str], Created] = {}
-        self._refusals: dict[str, Refusal] = {}
+        self.pool = Pool(settings.concurrency)
+        self.once = Once()  # the subjects cases share: each made once, whichever thread asks first
         self._credentials_refused: str | None = None
 
     @property
@@ -43,11 +44,13 @@ class Suite:
 
     def created(self, resource_type: str, request: str) -> Created:
         """Return the create of a marked sample of the type sent as named, made on first use."""
-        key = (resource_type, request)
-        if key not in self._created:
-            created = self._created[key] = self.create(resource_type, {**REQUESTS, **VARIANTS}[request])
+
+        def make() -> Created:
+            created = self.create(resource_type, {**REQUESTS, **VARIANTS}[request])
             self._watch(created.exchange, request == "plain")
-        return self._created[key]
+            return created
+
+        return self.once.get(("created", resource_type, request), make)
 
     def create(self, resource_type: str, request: Request, identity: str = OWN) -> Created:
         """Create a fresh marked sample of the type as an identity (a new create each time: see `created`)."""
@@ -64,21 +67,25 @@ class Suite:
 
     def run_as(self, identity: str) -> Run:
         """Return the Run of an identity (identities.identities), made on first use."""
-        if identity not in self.runs:
+
+        def make() -> Run:
             client = FhirClient(self.client.base_url, self.identities[identity], timeout=self.settings.timeout)
-            self.runs[identity] = Run(client, self.run.marker, f"{self.run.origin}{identity}-")
-        return self.runs[identity]
+            return self.runs.setdefault(identity, Run(client, self.run.marker, f"{self.run.origin}{identity}-"))
+
+        return self.runs[identity] if identity == OWN else self.once.get(("run", identity), make)
 
     def refusal(self, attempt: Attempt) -> Refusal:
         """Return the refusal of an attempt, sent on first use (after the create or attempt it builds on)."""
-        if attempt.name not in self._refusals:
+
+        def make() -> Refusal:
             first = self.created(attempt.type, attempt.reuses) if attempt.reuses else None
             baseline = self.refusal(attempt.baseline) if attempt.baseline else None
             sent = self.run.sample(attempt.sample or attempt.type)
             if first is not None:
                 sent["id"] = first.sent["id"]
-            self._refusals[attempt.name] = self.refuse(attempt, sent, baseline, first)
-        return self._refusals[attempt.name]
+            return self.refuse(attempt, sent, baseline, first)
+
+        return self.once.get(("refusal", attempt.name), make)
 
     def refuse(
         self, attempt: Attempt, sent: dict[str, Any], baseline: Refusal | None = None, first: Created | None = None
@@ -152,6 +159,7 @@ class Suite:
         return f"the server's CapabilityStatement does not offer create for {resource_type}"
 
     def close(self) -> None:
-        """Close the connections."""
+        """Stop the pool and close the connections."""
+        self.pool.close()
         for run in self.runs.values():
             run.client.close()

@@ -1,11 +1,12 @@
 """The subjects of the tenancy cases: this tenant's creates (the suite's own, and ones sent with a tenant tag of
-the client's), the second tenant's view of them, and creates sent without a valid key."""
+the client's), the second tenant's view of them, creates sent without a valid key, and conditional creates and
+transactions (this tenant's, or the second tenant's beside this one's resources)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from conformance import checks
 from conformance.client import Exchange, FhirClient
@@ -20,6 +21,7 @@ INJECTED = "tenancy.tag.injected"
 SPOOF_OTHER, SPOOF_OWN = "spoof-other", "spoof-own"
 SPOOFS = (SPOOF_OTHER, SPOOF_OWN)
 NO_OTHER_TENANT = "no second tenant (give its credentials with --other-tenant-header)"
+S = TypeVar("S")
 
 
 class Tenancy:
@@ -27,7 +29,6 @@ class Tenancy:
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
-        self._made: dict[tuple[str, str], Created] = {}
 
     @property
     def tag(self) -> Tag:
@@ -43,15 +44,20 @@ class Tenancy:
 
     def created(self, resource_type: str, way: str) -> Created:
         """Return the create of the type sent the way named: the suite's, a spoof, or another identity's."""
-        key = (resource_type, way)
-        if key not in self._made:
-            self._made[key] = self.suite.created(*key) if way in REQUESTS else self._create(resource_type, way)
-        return self._made[key]
+        if way in REQUESTS:
+            return self.suite.created(resource_type, way)
+        return self.suite.once.get(("tenancy", resource_type, way), lambda: self._create(resource_type, way))
 
     def made(self, resource_type: str, way: str) -> list[Created]:
         """Return the creates behind a subject made so far (the other tenant's first, for a spoof of its code)."""
-        keys = [(resource_type, OTHER)] if way == SPOOF_OTHER else []
-        return [self._made[key] for key in [*keys, (resource_type, way)] if key in self._made]
+        ways = [OTHER] if way == SPOOF_OTHER else []
+        made = [w for w in [*ways, way] if self._made(resource_type, w)]
+        return [self.created(resource_type, w) for w in made]
+
+    def _made(self, resource_type: str, way: str) -> bool:
+        """Tell whether the create of a type sent the way named is made."""
+        key = ("created", resource_type, way) if way in REQUESTS else ("tenancy", resource_type, way)
+        return self.suite.once.made(key)
 
     def client(self, identity: str) -> FhirClient:
         """Return the client of an identity (identities.identities)."""
@@ -130,6 +136,20 @@ class Subject:
         """Show a request the case sent in its transcript."""
         self.sent.append(exchange)
         return exchange
+
+
+@dataclass(frozen=True)
+class Sequenced(Generic[S]):
+    """What a tenancy case on a sequence of requests looks at: a conditional-create flow or a transaction, and the
+    tenant tag what it creates carries."""
+
+    tenancy: Tenancy
+    of: S
+
+    @property
+    def tag(self) -> Tag:
+        """Return the tenant tag the profile claims (a None code: any code of the system)."""
+        return self.tenancy.tag
 
 
 def _tagged(tag: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -9,11 +9,14 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from conformance import resultsfile
 
 REPO = Path(__file__).resolve().parent.parent
 Client = Callable[..., httpx.Client]
@@ -27,14 +30,44 @@ class SuiteRun:
     output: str
     reports: Path
 
-    @property
+    @cached_property  # a frozen dataclass keeps it: cached_property writes the instance's __dict__ itself
     def results(self) -> dict[str, Any]:
-        """Return results.json."""
-        return json.loads((self.reports / "results.json").read_text("utf-8"))  # type: ignore[no-any-return]
+        """Return results.json, checked against its schema (schemas/results.schema.json)."""
+        return resultsfile.read(self.reports / "results.json")
+
+    @cached_property
+    def testreport(self) -> dict[str, Any]:
+        """Return testreport.json, checked as a FHIR TestReport."""
+        document: dict[str, Any] = json.loads((self.reports / "testreport.json").read_text("utf-8"))
+        check_testreport(document)
+        return document
 
     def verdicts(self) -> dict[str, str]:
         """Return each case's verdict by its test id (the part in brackets)."""
         return {c["nodeid"].split("[")[-1].rstrip("]"): c["verdict"] for c in self.results["cases"]}
+
+
+def check_testreport(document: dict[str, Any]) -> None:
+    """Check a TestReport by the R4B model of fhir.resources, and by the R4 invariants that model leaves out."""
+    from fhir.resources.R4B.testreport import TestReport
+
+    TestReport.model_validate(document)
+    # R4 testreport.html inv-1 (setup) and inv-2 (test): an action holds an operation or an assert, not both.
+    actions = [a for part in [document.get("setup", {}), *document.get("test", [])] for a in part.get("action", [])]
+    assert all(("operation" in action) != ("assert" in action) for action in actions)
+    # R4 ele-1: every element has a value or children, so no empty string, list or object anywhere.
+    assert not [path for path, value in _walk(document) if value in ("", [], {})]
+    # R4 txt-1 and txt-2 (and the dom-6 guideline): a generated narrative with some text in an XHTML div.
+    div = document["text"]["div"]
+    assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml"><p>') and div.endswith("</p></div>")
+
+
+def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield every (path, value) in a JSON document."""
+    yield path, value
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, child in children:
+        yield from _walk(child, f"{path}.{key}")
 
 
 def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> SuiteRun:
@@ -44,7 +77,10 @@ def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, tim
     # Let pytest cache the modules it rewrites (hypothesis's among them): otherwise each run recompiles them.
     full_env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, **(env or {})}
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
-    return SuiteRun(done.returncode, done.stdout + done.stderr, reports)
+    run = SuiteRun(done.returncode, done.stdout + done.stderr, reports)
+    if (reports / "results.json").is_file():  # check every results.json and TestReport a run writes
+        assert run.results["schema_version"] == resultsfile.SCHEMA_VERSION and run.testreport
+    return run
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ def test_keep_resources_leaves_them_findable_by_the_run_tag(
         (["--only-requirement=create.nothing"], "unknown requirement id 'create.nothing'"),
         (["--header=Authorization"], '--header: expected "Name: value", received a 13-character value without a colon'),
         (["--base-url=http://127.0.0.1:9"], "cannot reach http://127.0.0.1:9"),
+        (["--waivers=no-such-waivers.toml"], "--waivers no-such-waivers.toml: cannot read it"),
+        (["--baseline=no-such-results.json"], "no-such-results.json: cannot read it"),
+        (["--fail-on=new"], "--fail-on new: give the run to compare with (--baseline FILE)"),
     ],
 )
 def test_bad_input_exits_4_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:

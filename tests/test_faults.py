@@ -112,6 +112,18 @@ def test_the_suite_catches_the_fault(
     assert row["verdict"] in NOT_VERIFIED
 
 
+def test_the_tenancy_sequences_pass_where_the_tag_faults_are_shown(
+    tmp_path: Path, reference_server: Callable[..., str]
+) -> None:
+    """Without the fault, every tenancy case of a conditional create or a transaction passes on the server the tag
+    faults are shown on, the query form's too (no preset claims both two tenants and the query form)."""
+    config = REGISTRY["tenant-tag-missing"].config
+    url = reference_server(**{**VALIDATING, **config})
+    module = "scenarios/test_tenancy_sequences.py"
+    run = run_suite(tmp_path, f"--base-url={url}", "-p", "no:html", *suite_flags(config), module)
+    assert run.returncode == 0 and set(run.verdicts().values()) == {"passed"}, run.output
+
+
 def test_a_should_fault_warns_at_the_default_level_and_fails_at_should(
     tmp_path: Path, reference_server: Callable[..., str]
 ) -> None:

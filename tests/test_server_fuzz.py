@@ -74,9 +74,12 @@ def _has(*path: str | int) -> Callable[[httpx.Response], bool]:
     def has(response: httpx.Response) -> bool:
         value: Any = response.json()
         for step in path:
-            if not isinstance(value, (dict, list)) or (isinstance(value, dict) and step not in value):
+            if isinstance(value, dict) and step in value:
+                value = value[step]
+            elif isinstance(value, list) and isinstance(step, int) and step < len(value):
+                value = value[step]
+            else:
                 return False
-            value = value[step]
         return True
 
     return has
@@ -102,7 +105,8 @@ FAULT_CASES = {
     "response-drops-periods": FaultCase(
         {}, _sending(patient(name=[{"family": "Ann", "period": {"start": "2000"}}])), _has("name", 0, "period"),
         True, False),
-    "read-drops-nested-extensions": FaultCase({}, _created_then_read(NESTED), _has("name", 0, "extension"), True, False),
+    "read-drops-nested-extensions": FaultCase(
+        {}, _created_then_read(NESTED), _has("name", 0, "extension"), True, False),
     "read-expands-decimal-exponents": FaultCase(
         {}, _created_then_read(patient(extension=[{"url": EXTENSION, "valueDecimal": Decimal("1.5E+3")}])),
         _decimal_text, "1.5E+3", "1500"),

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -49,6 +50,12 @@ def html_counts(path: Path) -> dict[str, int]:
     return {verdict: int(found.get(verdict, 0)) for verdict in COUNTED}
 
 
+def counts_in_testreport(document: dict[str, Any]) -> dict[str, int]:
+    """Count testreport.json's asserts by the verdict each message opens with."""
+    found = Counter(test["action"][0]["assert"]["message"].split(":")[0] for test in document["test"])
+    return {verdict: found[verdict] for verdict in COUNTED}
+
+
 def test_every_output_tells_the_same_story(tmp_path: Path, reference_server: Callable[..., str]) -> None:
     """Terminal, report.html, junit.xml and results.json count the same verdicts; warned and blocked show as such."""
     run = run_suite(tmp_path, f"--base-url={reference_server(faults=MIXED_FAULTS)}", "-k", "patient")
@@ -57,7 +64,11 @@ def test_every_output_tells_the_same_story(tmp_path: Path, reference_server: Cal
     assert terminal_counts(run.output) == counts
     assert junit_counts(run.reports / "junit.xml") == counts
     assert html_counts(run.reports / "report.html") == counts
+    assert counts_in_testreport(run.testreport) == counts
     assert run.returncode == run.results["exit_code"] == 1 and run.results["verdict"] == "FAIL"
+    suite = ElementTree.parse(run.reports / "junit.xml").getroot().iterfind("testsuite/properties/property")
+    assert {p.get("name"): p.get("value") for p in suite}["verdict"] == "FAIL" and run.testreport["result"] == "fail"
+    assert "Verdict: FAIL (exit 1)" in (run.reports / "report.html").read_text("utf-8")
 
 
 def test_junit_marks_warned_and_blocked_cases(tmp_path: Path, reference_server: Callable[..., str]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from conformance.server.app import build_app
 from conformance.server.config import ServerConfig
 from conformance.server.faults import REGISTRY
+from conformance.server.instruments import instrument
 from conformance.server.runner import listen, url_of, uvicorn_server
 
 FAULTS_ENV = "FHIR_REFERENCE_FAULTS"
@@ -35,7 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fault", action="append", default=[], metavar="NAME", help=f"also from ${FAULTS_ENV}")
     parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     parser.add_argument("--database", default=":memory:", help="SQLite file (WAL); default in memory")
+    parser.add_argument("--latency-ms", type=_milliseconds, default=0, help="delay each request, as a network would")
+    parser.add_argument("--record", metavar="FILE", help="append each request to a JSON-lines file (benchmarks)")
     return parser
+
+
+def _milliseconds(text: str) -> int:
+    """Read a whole, non-negative number of milliseconds."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of milliseconds, not {text!r}")
+    return int(text)
 
 
 def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> ServerConfig:
@@ -92,11 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = listen(args.host, args.port)
     except RuntimeError as exc:  # e.g. the port is taken: not a usage error
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
-    app = build_app(config)
     print(f"serving FHIR R4 at {url_of(sock, config)}", flush=True)
-    # uvicorn handles Ctrl-C itself, then re-raises the SIGINT once it has shut down.
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn_server(app).run(sockets=[sock])
+    with contextlib.ExitStack() as stack:
+        record = stack.enter_context(open(args.record, "a", encoding="utf-8")) if args.record else None
+        app = instrument(build_app(config), args.latency_ms, record)
+        # uvicorn handles Ctrl-C itself, then re-raises the SIGINT once it has shut down.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn_server(app).run(sockets=[sock])
     return 0
 
 

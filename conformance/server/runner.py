@@ -9,6 +9,7 @@ from types import TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from conformance.server.app import build_app
 from conformance.server.config import ServerConfig
@@ -61,7 +62,7 @@ def url_of(sock: socket.socket, config: ServerConfig) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}{config.base_path}"
 
 
-def uvicorn_server(app: Starlette) -> uvicorn.Server:
+def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
     """A quiet uvicorn server: warnings only, no access log, no lifespan."""
     return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
 

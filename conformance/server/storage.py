@@ -203,6 +203,12 @@ class Storage:
             self._conn.execute("DELETE FROM resources WHERE tenant = ? AND type = ? AND id = ?", (tenant, rtype, rid))
             self._unindex(tenant, rtype, rid)
 
+    def tenants(self) -> list[str]:
+        """Return every tenant that has stored a resource, in the order they first did."""
+        with self._lock:
+            rows = self._conn.execute("SELECT tenant FROM resources GROUP BY tenant ORDER BY MIN(rowid)")
+            return [tenant for (tenant,) in rows]
+
     def search(
         self, tenant: str, rtype: str, criteria: Sequence[Criterion], limit: int | None = None
     ) -> tuple[int, list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ from conformance.server.storage import Created, Criterion, Storage
 
 # Stages, and what `target` is at each.
 CREATE_ASSIGN = "create-assign"  # Assignment: the resource about to be stored
+TENANT_TAGGED = "tenant-tagged"  # Assignment: a resource just given its tenant's tag (transaction entries too)
 CREATE_RESPONSE = "create-response"  # Reply to a successful create
 CREATE_STORED = "create-stored"  # Stored: the storage just after a create, and the create's reply
 READ_RESPONSE = "read-response"  # Reply to a successful read
@@ -29,6 +30,7 @@ TRANSACTION = "transaction"  # TransactionPlan: a transaction Bundle about to ru
 TRANSACTION_RESPONSE = "transaction-response"  # Reply: a successful transaction's response Bundle
 STAGES = (
     CREATE_ASSIGN,
+    TENANT_TAGGED,
     CREATE_RESPONSE,
     CREATE_STORED,
     READ_RESPONSE,

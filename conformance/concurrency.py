@@ -1,0 +1,102 @@
+"""Requests in flight together: a bounded pool (--concurrency), and values made once whoever asks first.
+
+The suite sends the requests that do not depend on each other together, so a run over a slow network
+costs about its longest chain of dependent requests rather than the sum of them all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, Generic, Self, TypeVar, overload
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class Once:
+    """Values made once per key; a caller asking while another makes the value waits for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """Return the value of a key, made now by this caller if nobody has begun to."""
+        with self._lock:
+            future = self._futures.get(key)
+            mine = future is None
+            if future is None:
+                future = self._futures[key] = Future()
+        if mine:
+            try:
+                future.set_result(make())
+            except BaseException as error:  # every later caller gets the same failure
+                future.set_exception(error)
+        return future.result()  # type: ignore[no-any-return]
+
+    def made(self, key: Hashable) -> bool:
+        """Tell whether a key's value is made, and made without failing."""
+        with self._lock:
+            future = self._futures.get(key)
+        return future is not None and future.done() and future.exception() is None
+
+
+class made_once(Generic[T]):
+    """A cached property made once per instance even when threads ask together.
+
+    Unlike Python 3.11's cached_property, it holds no lock shared by every instance, so the reads of
+    many creates go out together rather than one after another.
+    """
+
+    def __init__(self, method: Callable[[Any], T]) -> None:
+        self.method = method
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type[Any]) -> Self | T:
+        if instance is None:
+            return self
+        once: Once = instance.__dict__.setdefault("_made_once", Once())  # dict.setdefault is atomic
+        return once.get(self.method.__name__, lambda: self.method(instance))
+
+
+class Pool:
+    """At most ``size`` calls at a time on threads of their own (size 1: one after another, on the caller)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="fhir") if size > 1 else None
+
+    def map(self, function: Callable[[T], U], items: Iterable[T]) -> list[U]:
+        """Call a function on each item, together; return the results in order (the first failure is raised)."""
+        if self._executor is None:
+            return [function(item) for item in items]
+        return list(self._executor.map(function, items))
+
+    def settle(self, calls: Iterable[Callable[[], object]]) -> None:
+        """Run calls together and wait for all; their failures are left for whoever asks again."""
+        if self._executor is None:
+            for call in calls:
+                _quietly(call)
+            return
+        wait([self._executor.submit(_quietly, call) for call in calls])
+
+    def close(self) -> None:
+        """Stop the threads."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _quietly(call: Callable[[], object]) -> None:
+    """Make a call whose failure is not this caller's to report (a case asking later reports it)."""
+    try:
+        call()
+    except BaseException:  # pytest's Skipped (a BaseException) and ConformanceFailure both land here
+        return
