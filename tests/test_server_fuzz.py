@@ -74,11 +74,9 @@ def _has(*path: str | int) -> Callable[[httpx.Response], bool]:
     def has(response: httpx.Response) -> bool:
         value: Any = response.json()
         for step in path:
-            if isinstance(value, dict) and step in value:
+            try:
                 value = value[step]
-            elif isinstance(value, list) and isinstance(step, int) and step < len(value):
-                value = value[step]
-            else:
+            except (KeyError, IndexError, TypeError):
                 return False
         return True
 
