@@ -87,6 +87,10 @@ def _decimal_text(response: httpx.Response) -> str:
     return str(fhirjson.loads(response.text)["extension"][0]["valueDecimal"])
 
 
+def _family(response: httpx.Response) -> str:
+    return str(response.json()["name"][0]["family"])
+
+
 def _total(response: httpx.Response) -> int:
     return int(response.json()["total"])
 
@@ -105,6 +109,9 @@ FAULT_CASES = {
         True, False),
     "read-drops-nested-extensions": FaultCase(
         {}, _created_then_read(NESTED), _has("name", 0, "extension"), True, False),
+    "read-replaces-astral-characters": FaultCase(
+        {}, _created_then_read(patient(name=[{"family": "Ann \U0001f600 \U00020000"}])), _family,
+        "Ann \U0001f600 \U00020000", "Ann ? ?"),
     "read-expands-decimal-exponents": FaultCase(
         {}, _created_then_read(patient(extension=[{"url": EXTENSION, "valueDecimal": Decimal("1.5E+3")}])),
         _decimal_text, "1.5E+3", "1500"),

@@ -32,6 +32,9 @@ CLIENT_META = frozenset(("profile", "security", "source"))
 PERIOD = frozenset(("start", "end", "id", "extension"))
 DEEP = 3  # elements below the resource: Patient.name[0].period.start is three deep
 ELEMENT = re.compile(r"\.[A-Za-z]")
+# Characters beyond the Basic Multilingual Plane: four bytes in UTF-8, which a 3-byte UTF-8 column (MySQL's utf8mb3)
+# cannot hold.
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _names(value: Any) -> set[str]:
@@ -93,6 +96,14 @@ def _expand_exponents(reply: Reply) -> None:
     reply.body = map_leaves(reply.body, _plain_digits)
 
 
+def _bmp_only(value: Any) -> Any:
+    return ASTRAL.sub("?", value) if isinstance(value, str) else value
+
+
+def _read_astral_as_question_marks(reply: Reply) -> None:
+    reply.body = map_leaves(reply.body, _bmp_only)
+
+
 def _inside_extension(expression: str | None) -> bool:
     """Tell whether a refusal's expression names an element inside an extension."""
     return ".extension[" in (expression or "")
@@ -149,6 +160,10 @@ FAULTS = [
     Fault("read-drops-nested-extensions", "fuzz.valid.round-trip",
           "A read lacks the extensions of the elements inside the resource (its own are kept).", READ_RESPONSE,
           _drop_nested_extensions),
+    Fault("read-replaces-astral-characters", "fuzz.valid.round-trip",
+          "A read answers each character beyond the Basic Multilingual Plane (emoji, CJK Extension B) as '?', as a "
+          "3-byte UTF-8 column stores it; the create's response echoes what was sent.", READ_RESPONSE,
+          _read_astral_as_question_marks),
     Fault("read-expands-decimal-exponents", "fuzz.valid.decimals",
           "A read writes a decimal with an exponent in plain digits (1.5E+3 becomes 1500).", READ_RESPONSE,
           _expand_exponents),
