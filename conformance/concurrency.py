@@ -6,9 +6,11 @@ costs about its longest chain of dependent requests rather than the sum of them 
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
+from functools import partial
 from typing import Any, Generic, Self, TypeVar, overload
 
 T = TypeVar("T")
@@ -68,30 +70,66 @@ class made_once(Generic[T]):
 
 
 class Pool:
-    """At most ``size`` calls at a time on threads of their own (size 1: one after another, on the caller)."""
+    """At most ``size`` calls at a time on threads of their own (size 1: one after another, on the caller).
+
+    The threads are daemons: an interrupted run (Ctrl-C, SIGTERM) writes its reports and exits without
+    waiting for a request the server never answers, which ThreadPoolExecutor's exit hook would do.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="fhir") if size > 1 else None
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
 
     def map(self, function: Callable[[T], U], items: Iterable[T]) -> list[U]:
         """Call a function on each item, together; return the results in order (the first failure is raised)."""
-        if self._executor is None:
+        if self.size <= 1:
             return [function(item) for item in items]
-        return list(self._executor.map(function, items))
+        futures = [self._submit(partial(function, item)) for item in items]
+        return [future.result() for future in futures]
 
     def settle(self, calls: Iterable[Callable[[], object]]) -> None:
         """Run calls together and wait for all; their failures are left for whoever asks again."""
-        if self._executor is None:
+        if self.size <= 1:
             for call in calls:
                 _quietly(call)
             return
-        wait([self._executor.submit(_quietly, call) for call in calls])
+        wait([self._submit(partial(_quietly, call)) for call in calls])
 
     def close(self) -> None:
-        """Stop the threads."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        """Cancel the calls not yet begun and let the threads end."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job[0].cancel()
+        for _ in self._threads:
+            self._jobs.put(None)
+
+    def _submit(self, call: Callable[[], U]) -> Future[U]:
+        """Queue a call; start another thread while fewer than ``size`` run."""
+        future: Future[U] = Future()
+        self._jobs.put((future, call))
+        with self._lock:
+            if len(self._threads) < self.size:
+                thread = threading.Thread(target=self._work, name=f"fhir-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _work(self) -> None:
+        """Run queued calls until told to stop."""
+        while (job := self._jobs.get()) is not None:
+            future, call = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call())
+            except BaseException as error:  # the caller of result() sees it, as with an executor
+                future.set_exception(error)
 
 
 def _quietly(call: Callable[[], object]) -> None:
