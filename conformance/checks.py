@@ -28,6 +28,7 @@ class ConformanceFailure(AssertionError):
         self.exchange = exchange
         self.requirement = requirement
         self.example = ""  # the resource that showed it, when generated, under a heading
+        self.sent_by: Exchange | None = None  # the request that sent that resource, when another exchange failed
         super().__init__(self.summary)
 
     @property
@@ -39,12 +40,19 @@ class ConformanceFailure(AssertionError):
         example = f"\n\n{self.example}" if self.example else ""
         if self.exchange is None:
             return self.summary + example
-        return f"{self.summary}{example}\n\nReproduce with:\n{self.exchange.curl()}"
+        steps = self.exchange.curl()
+        if self.sent_by is not None and self.sent_by is not self.exchange:
+            steps = f"{self.sent_by.curl()}\n\nthen, with the id the server gives it:\n{steps}"
+        return f"{self.summary}{example}\n\nReproduce with:\n{steps}"
 
-    def shown_with(self, heading: str, resource: Mapping[str, Any]) -> ConformanceFailure:
-        """Return a copy of the failure that shows the resource it was found with, as indented JSON."""
+    def shown_with(
+        self, heading: str, resource: Mapping[str, Any], sent_by: Exchange | None = None
+    ) -> ConformanceFailure:
+        """Return a copy of the failure that shows the resource it was found with, as indented JSON, and the
+        request that sent it (reproducing a failed read takes the create first)."""
         copied = ConformanceFailure(self.expected, self.received, self.exchange, self.requirement)
         copied.example = SECRETS.scrub(f"{heading}:\n{shown(fhirjson.pretty(resource))}")
+        copied.sent_by = sent_by
         return copied
 
 

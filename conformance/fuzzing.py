@@ -1,10 +1,11 @@
 """Properties over generated resources: each case of a property judges every example hypothesis draws of one type,
 and a case that fails reports the smallest failing example its failure shrinks to, with a curl command.
 
-The cases of a property and type share one sweep: each example is sent once and every case judges it, so a server
-that keeps the property costs one pass over the examples. A case the sweep saw fail then runs alone from the same
-seed: hypothesis draws the same examples (those already sent are not sent again), meets the failure and shrinks it,
-sending each smaller example it tries, up to a budget. Examples stay sequential: shrinking needs that.
+The cases of a property and type share one sweep: hypothesis draws the examples from the run's seed, each is sent
+once (together, through the suite's pool, as the subjects of other cases are: subjects.py) and every case judges
+it, so a server that keeps the property costs one pass over the examples. A case the sweep saw fail then runs alone
+from the same seed: hypothesis draws the same examples (those already sent are not sent again), meets the failure
+and shrinks it, sending each smaller example it tries, one after another, up to a budget.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import unittest
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, NamedTuple, TypeGuard
 
 import pytest
@@ -22,6 +24,7 @@ from conformance import fhirjson
 from conformance.cases import Case, Property
 from conformance.checks import ConformanceFailure
 from conformance.client import Exchange
+from conformance.concurrency import made_once
 from conformance.created import Created
 from conformance.refused import Refusal
 from conformance.suite import Suite
@@ -85,18 +88,40 @@ class Fuzzing:
         examples: SearchStrategy[Example],
         cases: Sequence[Case],
         send: Callable[[Json], Subject],
+        follow_up: Callable[[Any], object],
         count: int,
         run_seed: int,
     ) -> None:
         self.examples = examples
         self.cases = tuple(cases)
         self.send = send
+        self.follow_up = follow_up
         self.count = count
         self.seed = run_seed
         self.exchanges: list[Exchange] = []  # those of the example the last case reported (report.html)
         self._sent: dict[str, Subject] = {}  # by the example's JSON
         self._outcomes: dict[tuple[str, str], Outcome] = {}
         self._findings: dict[str, Finding] | None = None
+
+    @made_once
+    def drawn(self) -> dict[str, Example]:
+        """Return the examples hypothesis draws from the run's seed, by their JSON, in order (nothing is sent)."""
+        drawn: dict[str, Example] = {}
+
+        def keep(example: Example) -> None:
+            drawn.setdefault(fhirjson.dumps(example.resource), example)
+
+        self._run(keep)
+        return drawn
+
+    def sends(self) -> list[Callable[[], object]]:
+        """Return one call per drawn example that sends it and makes the request its cases make next (a read, a
+        search), so that the examples go out together."""
+        return [partial(self._followed, key, example) for key, example in self.drawn.items()]
+
+    def _followed(self, key: str, example: Example) -> object:
+        """Send an example, then make its follow-up request."""
+        return self.follow_up(self._subject(key, example))
 
     def holds(self, case: Case) -> None:
         """Judge a case on every example: return, or raise the failure of the smallest failing example found
@@ -109,17 +134,13 @@ class Fuzzing:
             raise finding.unjudged
 
     def _swept(self) -> dict[str, Finding]:
-        """Send every example once and let every case judge it (on first use)."""
+        """Let every case judge every drawn example, in order, each sent once (on first use)."""
         if self._findings is None:
             findings = {case.id: Finding() for case in self.cases}
-
-            def sweep(example: Example) -> None:
-                key = fhirjson.dumps(example.resource)
+            for key, example in self.drawn.items():
                 subject = self._subject(key, example)
                 for case in self.cases:
                     findings[case.id].add(case, self._judged(case, key, subject), subject)
-
-            self._run(sweep)
             self._findings = findings
         return self._findings
 
@@ -142,7 +163,7 @@ class Fuzzing:
             outcome = self._judged(case, key, subject)
             if _own(outcome, case):
                 self.exchanges = subject.exchanges
-                smallest[:] = [outcome.shown_with(_headed(heading, example), subject.sent)]
+                smallest[:] = [outcome.shown_with(_headed(heading, example), subject.sent, subject.exchange)]
                 raise smallest[0]
 
         try:
@@ -151,8 +172,8 @@ class Fuzzing:
             return smallest[0]
         # The failure did not recur (a server that answers one request two ways): shown as the sweep met it.
         shown = self._findings[case.id].shown if self._findings else None
-        resource = shown.sent if shown is not None else {}
-        return first.shown_with("A failing example (it did not fail again, so it is not shrunk), as sent", resource)
+        heading = "A failing example (it did not fail again, so it is not shrunk), as sent"
+        return first.shown_with(heading, shown.sent, shown.exchange) if shown else first
 
     def _subject(self, key: str, example: Example) -> Subject:
         """Return what sending an example (`key`: its JSON) got, sent on first sight."""
@@ -219,7 +240,8 @@ class Properties:
             examples = claim.examples(resource_type, suite.run.marker)
             drawn = run_seed(suite.settings.hypothesis_seed, suite.target.seed)
             send = self._sender(claim, resource_type)
-            self._fuzzings[key] = Fuzzing(examples, cases, send, suite.settings.fuzz_examples, drawn)
+            count = suite.settings.fuzz_examples
+            self._fuzzings[key] = Fuzzing(examples, cases, send, claim.follow_up, count, drawn)
         return self._fuzzings[key]
 
     def _sender(self, claim: Property, resource_type: str) -> Callable[[Json], Subject]:

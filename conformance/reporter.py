@@ -90,7 +90,7 @@ class Reporter:
         """Note the seed of the generated examples (hypothesis has loaded its profile by now), hide the base URL's
         password from pytest-metadata, and teach report.html the suite's verdicts."""
         if self.target is not None:
-            self.results.target["hypothesis_seed"] = run_seed(self.settings.hypothesis_seed, self.target.seed)
+            self.results.target["hypothesis_seed"] = str(run_seed(self.settings.hypothesis_seed, self.target.seed))
         try:
             from pytest_metadata.plugin import metadata_key
         except ImportError:

@@ -93,6 +93,7 @@ VALID = Property(
             (CONTENT_TYPE, LOCATION, READABLE, ID, READ),
         ),
     ),
+    lambda c: c.read,
     accepted=ACCEPTED,
 )
 REFUSE = Attempt(
@@ -108,7 +109,12 @@ REFUSE = Attempt(
     server_error="fuzz.invalid.no-5xx",
 )
 INVALID = Property(
-    "invalid", "every generated invalid resource", invalid_examples, refusal_cases(REFUSE), attempt=REFUSE
+    "invalid",
+    "every generated invalid resource",
+    invalid_examples,
+    refusal_cases(REFUSE),
+    lambda r: r.kept,
+    attempt=REFUSE,
 )
 
 
