@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from conformance import fhirjson
@@ -44,6 +45,17 @@ Outcome = BaseException | None  # None: passed; else the case's failure, a need'
 def register_profiles() -> None:
     """Register the hypothesis profile of certification runs: derandomized, no example database."""
     settings.register_profile(CERTIFICATION, derandomize=True, database=None)
+
+
+def unknown_profile(name: str | None) -> str | None:
+    """Return why --hypothesis-profile names no registered profile, or None."""
+    if name is None:
+        return None
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:
+        return f"--hypothesis-profile: no profile named {name!r} (the suite registers {CERTIFICATION!r})"
+    return None
 
 
 def run_seed(given_seed: int | None, drawn: int) -> int:
