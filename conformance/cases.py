@@ -10,9 +10,6 @@ import pytest
 
 from conformance.created import NO_MATCH, SUCCEEDED
 from conformance.refused import (
-    ISSUE_TYPE,
-    NO_SERVER_ERROR,
-    NOTHING_STORED,
     Attempt,
     issue_codes,
     no_server_error,
@@ -20,7 +17,7 @@ from conformance.refused import (
     refused,
     status,
 )
-from conformance.resources import REQUESTS
+from conformance.resources import REQUESTS, Marker
 
 MARKER = "requirements"
 # The xdist group of every refusal: their requests go out together, on one worker.
@@ -58,6 +55,25 @@ class RefusedCreate(Case):
     def requirements(self, implied: Sequence[str] = ()) -> tuple[str, ...]:
         """Return the ids the case cites, without the acceptance every other create case needs."""
         return super().requirements(tuple(need for need in implied if need != SUCCEEDED))
+
+
+@dataclass(frozen=True)
+class Property:
+    """A claim about every generated resource of a kind, judged by a table of cases over each type's examples.
+
+    ``examples(type, marker)`` draws them (a hypothesis strategy of fuzzing.Example). An example of a resource
+    the server must accept is a create whose acceptance is ``accepted`` (every case needs it, as every create
+    case needs create.status.201); one it must refuse is sent as ``attempt``, and its cases are the refusal's.
+    ``follow_up(subject)`` makes the request the cases make after sending an example (sent with it).
+    """
+
+    name: str
+    description: str
+    examples: Callable[[str, Marker], Any]
+    cases: tuple[Case, ...]
+    follow_up: Callable[[Any], object]
+    accepted: str | None = None
+    attempt: Attempt | None = None
 
 
 def table(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
@@ -100,6 +116,27 @@ def sequences(cases: Iterable[Case], types: Sequence[str]) -> list[Any]:
     ]
 
 
+def properties(claim: Property, types: Sequence[str]) -> list[Any]:
+    """Return pytest params ``((property, type), case)``: each case of a property over one type's examples.
+
+    Ids read ``patient-valid-accepted``; the cases of a property and type share its examples (one xdist group,
+    so that hypothesis draws them in one process, one after the other).
+    """
+    implied = (claim.accepted,) if claim.accepted else ()
+    return [
+        _param(
+            (claim, resource_type),
+            case,
+            f"{resource_type.lower()}-{claim.name}-{case.id}",
+            f"{resource_type}, {claim.description}: {case.description}",
+            implied,
+            f"{claim.name}-{resource_type}",
+        )
+        for resource_type in types
+        for case in claim.cases
+    ]
+
+
 def refusals(attempts: Iterable[Attempt], extra: Mapping[str, Sequence[Case]] | None = None) -> list[Any]:
     """Return pytest params ``(attempt, case)``: the cases every refusal gets, then an attempt's own.
 
@@ -120,13 +157,24 @@ def refusals(attempts: Iterable[Attempt], extra: Mapping[str, Sequence[Case]] | 
 
 
 def refusal_cases(attempt: Attempt) -> tuple[Case, ...]:
-    """Return the cases of one refusal: its status, an OperationOutcome, nothing stored, no 5xx."""
+    """Return the cases of one refusal: its status, an OperationOutcome (and its issue codes), nothing stored,
+    no 5xx."""
     rows = attempt.refusals
     outcome = Case("outcome", "the refusal carries an OperationOutcome", attempt.outcome, lambda r: r.outcome, rows)
-    codes = Case("issue-codes", "an issue's severity and code come from R4's value sets", ISSUE_TYPE, issue_codes)
-    stored = Case("nothing-stored", "nothing of the body is stored", NOTHING_STORED, nothing_stored, rows)
-    no_5xx = Case("no-5xx", "the answer is not a 5xx", NO_SERVER_ERROR, no_server_error)
-    return (*_status_cases(attempt), outcome, codes, *([stored] if attempt.searchable else []), no_5xx)
+    codes = [
+        Case("issue-codes", "an issue's severity and code come from R4's value sets", row, issue_codes)
+        for row in (attempt.issue_type,)
+        if row
+    ]
+    stored = Case("nothing-stored", "nothing of the body is stored", attempt.stored, nothing_stored, rows)
+    no_5xx = Case("no-5xx", "the answer is not a 5xx", attempt.server_error, no_server_error)
+    return (
+        *_status_cases(attempt),
+        outcome,
+        *codes,
+        *([stored] if attempt.searchable else []),
+        no_5xx,
+    )
 
 
 def _status_cases(attempt: Attempt) -> tuple[Case, ...]:

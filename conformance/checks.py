@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import pytest
 
 from conformance import fhirjson
-from conformance.client import Exchange, path_under
+from conformance.client import Exchange, path_under, shown
 from conformance.secrets import SECRETS, redact_url
 
 
@@ -27,6 +27,8 @@ class ConformanceFailure(AssertionError):
         self.received = received
         self.exchange = exchange
         self.requirement = requirement
+        self.example = ""  # the resource that showed it, when generated, under a heading
+        self.sent_by: Exchange | None = None  # the request that sent that resource, when another exchange failed
         super().__init__(self.summary)
 
     @property
@@ -35,9 +37,23 @@ class ConformanceFailure(AssertionError):
         return SECRETS.scrub(f"expected {self.expected}, received {self.received}")
 
     def __str__(self) -> str:
+        example = f"\n\n{self.example}" if self.example else ""
         if self.exchange is None:
-            return self.summary
-        return f"{self.summary}\n\nReproduce with:\n{self.exchange.curl()}"
+            return self.summary + example
+        steps = self.exchange.curl()
+        if self.sent_by is not None and self.sent_by is not self.exchange:
+            steps = f"{self.sent_by.curl()}\n\nthen, with the id the server gives it:\n{steps}"
+        return f"{self.summary}{example}\n\nReproduce with:\n{steps}"
+
+    def shown_with(
+        self, heading: str, resource: Mapping[str, Any], sent_by: Exchange | None = None
+    ) -> ConformanceFailure:
+        """Return a copy of the failure that shows the resource it was found with, as indented JSON, and the
+        request that sent it (reproducing a failed read takes the create first)."""
+        copied = ConformanceFailure(self.expected, self.received, self.exchange, self.requirement)
+        copied.example = SECRETS.scrub(f"{heading}:\n{shown(fhirjson.pretty(resource))}")
+        copied.sent_by = sent_by
+        return copied
 
 
 def fail(expected: str, received: str, exchange: Exchange | None = None, requirement: str | None = None) -> NoReturn:

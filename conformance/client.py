@@ -269,7 +269,11 @@ def _no_answer(error: httpx.HTTPError, timeout: float) -> str:
 
 def _shown(body: bytes) -> str:
     """Return a body as text for a transcript, cut when very long."""
-    text = body.decode("utf-8", "replace")
+    return shown(body.decode("utf-8", "replace"))
+
+
+def shown(text: str) -> str:
+    """Return a text as people are shown it, cut when very long."""
     if len(text) <= TRANSCRIPT_BODY_LIMIT:
         return text
     return text[:TRANSCRIPT_BODY_LIMIT] + f"\n... ({len(text) - TRANSCRIPT_BODY_LIMIT} more characters)"

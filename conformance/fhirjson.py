@@ -30,6 +30,17 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def pretty(value: Any, indent: str = "") -> str:
+    """Serialise like ``dumps``, a member or an item a line, indented two spaces a level (for people to read)."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        members = (f"{inner}{json.dumps(key)}: {pretty(item, inner)}" for key, item in value.items())
+        return "{\n" + ",\n".join(members) + f"\n{indent}}}"
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"{inner}{pretty(item, inner)}" for item in value) + f"\n{indent}]"
+    return dumps(value)
+
+
 def walk(value: Any) -> Iterator[tuple[Any, int]]:
     """Yield every value of a JSON document, object names included, with its depth (the root is 1)."""
     # Iterative, so a document as deep as the parser allows cannot exhaust the Python stack.

@@ -17,6 +17,7 @@ from conformance import htmlreport, requirements
 from conformance.cases import MARKER
 from conformance.checks import ConformanceFailure
 from conformance.client import EndpointError, Recorded
+from conformance.fuzzing import register_profiles, unknown_profile
 from conformance.grading import grade, waive
 from conformance.options import add_options, read_settings
 from conformance.profile import ProfileError, Settings
@@ -37,6 +38,16 @@ pytest_plugins = ["conformance.subjects"]
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the command-line contract of DESIGN.md (--base-url comes from pytest-base-url)."""
     add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_profiles(config: pytest.Config) -> None:
+    """Register the certification profile before hypothesis's plugin loads the one --hypothesis-profile names
+    (an unknown name is a one-line usage error here rather than hypothesis's traceback)."""
+    register_profiles()
+    unknown = unknown_profile(config.getoption("hypothesis_profile", default=None))
+    if unknown:
+        raise pytest.UsageError(f"fhir-create-conformance: {unknown}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

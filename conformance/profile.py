@@ -102,7 +102,8 @@ class Settings:
     fail_level: str = "shall"
     timeout: float = 30.0
     concurrency: int = 8
-    fuzz_examples: int = 25
+    fuzz_examples: int = 20
+    hypothesis_seed: int | None = None  # the seed of the generated examples, when --hypothesis-seed gives one
     race_clients: int = 10
     keep_resources: bool = False
     reports_dir: Path = Path("reports")

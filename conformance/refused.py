@@ -10,7 +10,7 @@ from conformance import checks, fhirjson
 from conformance.client import Exchange, FhirClient
 from conformance.concurrency import made_once
 from conformance.created import ID, LOCATION, READABLE, SUCCEEDED, Created
-from conformance.resources import TYPES, Run
+from conformance.resources import MARKER_SYSTEM, TYPES, Run
 
 OUTCOME = "reject.outcome.present"
 ISSUE_TYPE = "reject.outcome.issue-type"
@@ -51,6 +51,9 @@ class Attempt:
     status: str | None = None
     unclaimed: str | None = None
     outcome: str = OUTCOME
+    issue_type: str | None = ISSUE_TYPE  # None: no case of the outcome's issue codes
+    stored: str = NOTHING_STORED
+    server_error: str = NO_SERVER_ERROR
     tolerates_5xx: bool = True  # R4 http.html#create: "servers may also return 5xx errors in these cases"
     may_accept: bool = False  # processing the request is an answer the requirement allows
     searchable: bool = True  # what a server kept of the body can be found by the identifier it carries
@@ -143,7 +146,9 @@ class Refusal:
     @made_once
     def kept(self) -> list[str]:
         """Search every type the body could be stored as for its identifier; return what the server kept."""
-        identifier = self.sent["identifier"][0]
+        identifier = next(
+            i for i in self.sent["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM
+        )
         token = f"{identifier['system']}|{identifier['value']}"
         kept = []
         for rtype in dict.fromkeys(t for t in (self.attempt.type, self.sent["resourceType"]) if t in TYPES):

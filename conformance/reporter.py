@@ -13,6 +13,7 @@ import pytest
 from conformance import htmlreport, requirements, runinfo, terminal, testreport, verdictpage
 from conformance.client import FhirClient
 from conformance.concurrency import Pool
+from conformance.fuzzing import run_seed
 from conformance.identities import OTHER, OWN, identities
 from conformance.profile import Settings
 from conformance.reporting import EXIT_INTERRUPTED, EXIT_OK, Results, case_id
@@ -86,7 +87,10 @@ class Reporter:
         self.results.selection = [case_id(nodeid) for nodeid in ids]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Hide the base URL's password from pytest-metadata, and teach report.html the suite's verdicts."""
+        """Note the seed of the generated examples (hypothesis has loaded its profile by now), hide the base URL's
+        password from pytest-metadata, and teach report.html the suite's verdicts."""
+        if self.target is not None:
+            self.results.target["hypothesis_seed"] = str(run_seed(self.settings.hypothesis_seed, self.target.seed))
         try:
             from pytest_metadata.plugin import metadata_key
         except ImportError:
@@ -216,6 +220,9 @@ class Reporter:
         table = ["", *terminal.area_lines(self.results)] if self.results.cases else []
         for line in [*terminal.summary_lines(self.results), *table]:
             terminalreporter.line(line)
+        seed = self.results.target.get("hypothesis_seed")
+        if seed is not None:
+            terminalreporter.line(f"hypothesis seed: {seed} (--hypothesis-seed={seed} draws this run's examples again)")
         terminalreporter.line(f"reports: {self.settings.reports_dir}")
         if self.results.exit_code not in (EXIT_OK, None) and not {"failed", "error"} & set(terminalreporter.stats):
             # pytest paints its last line red only for failed or errored tests; a blocked SHALL fails the run too.

@@ -229,6 +229,14 @@ class Run:
         """Return a value unique to this process of the run (the identifier values of what it makes)."""
         return f"{self.origin}{next(self._serial)}"
 
+    def identify(self, resource: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a copy of a generated resource whose marker identifier takes a value no other resource carries."""
+        # Generated marker identifiers repeat across examples: the run's search by identifier needs one each.
+        marked = copy.deepcopy(dict(resource))
+        own = next(i for i in marked["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM)
+        own["value"] = f"{self.marker.code}-{self.serial()}"
+        return marked
+
     def sample(self, resource_type: str) -> dict[str, Any]:
         """Return a fresh sample of the type, marked with the run's tag and an identifier no other carries."""
         return sample(resource_type, self.marker, self.serial())

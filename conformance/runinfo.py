@@ -31,7 +31,7 @@ def of_settings(settings: Settings, config: pytest.Config) -> dict[str, Any]:
         "baseline_file": settings.baseline.source if settings.baseline else None,
         "suite_version": suite_version(),
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        # Only hypothesis's own option fixes a seed; without it hypothesis draws one per test.
+        # As given; once the target is known the reporter puts the run's seed here (fuzzing.run_seed).
         "hypothesis_seed": _text(config.getoption("hypothesis_seed", default=None)),
         **of_target(None, embedded=settings.base_url is None),
     }

@@ -1,6 +1,6 @@
 """The subjects cases check, as pytest fixtures: a create, a type's creates, a tenancy case's subject, a
-refusal, a conditional-create flow, a transaction flow, a race. Each is skipped, with the reason, where the server's
-claims say it does not apply.
+refusal, a conditional-create flow, a transaction flow, a race, a property's examples of a
+type. Each is skipped, with the reason, where the server's claims say it does not apply.
 
 The first case of a group (its xdist group: a resource type, or the refusals) makes every subject the
 group's selected cases need, together through the suite's pool, with the reads that follow them: the
@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
+from conformance.cases import Property
 from conformance.conditional import PLANS as FLOWS
 from conformance.conditional import Flow
 from conformance.created import Created
+from conformance.fuzzing import Fuzzing, Properties
 from conformance.races import Race
 from conformance.refused import Attempt, Refusal
 from conformance.resources import REQUESTS
@@ -41,6 +43,7 @@ class Subjects:
     suite: Suite
     sequences: Sequences
     tenancy: Tenancy
+    properties: Properties
     plan: Plan = field(default_factory=dict)
     together: bool = True  # every group at once (one process runs them all); else each as its first case runs
 
@@ -57,14 +60,24 @@ class Subjects:
         wanted = [subject for subjects in groups.values() for subject in subjects]
 
         def run() -> None:
-            self.suite.pool.settle(partial(MAKERS[fixture], self, param) for fixture, param in wanted)
+            self.suite.pool.settle(step for fixture, param in wanted for step in self._steps(fixture, param))
             follow = [
                 partial(read, made) for fixture, param in wanted for made in self._made(fixture, param)
-                for read in FOLLOW_UPS.get(fixture, ())
+                for read in FOLLOW_UPS.get(type(made), ())
             ]  # fmt: skip
             self.suite.pool.settle(follow)
 
         self.suite.once.get(("warm", group), run)
+
+    def _steps(self, fixture: str, param: Any) -> list[Callable[[], object]]:
+        """Return the independent calls that make a subject: one, or one per example of a property (each sends it
+        and makes the request its cases make next)."""
+        if fixture != "fuzzed":
+            return [partial(MAKERS[fixture], self, param)]
+        try:
+            return MAKERS[fixture](self, param).sends()  # type: ignore[no-any-return]
+        except BaseException:  # skipped: the case asking reports it
+            return []
 
     def _made(self, fixture: str, param: Any) -> list[Any]:
         """Return a subject made (as a list: a type's creates already are one); none if it failed or skipped."""
@@ -121,6 +134,12 @@ def _race(s: Subjects, param: tuple[str, str]) -> Race:
     return s.sequences.race(resource_type, name)
 
 
+def _fuzzed(s: Subjects, param: tuple[Property, str]) -> Fuzzing:
+    claim, resource_type = param
+    _skip(s.suite.unsupported(resource_type))
+    return s.properties.of(claim, resource_type)
+
+
 MAKERS: Mapping[str, Callable[[Subjects, Any], Any]] = {
     "created": _created,
     "creates": _creates,
@@ -129,12 +148,12 @@ MAKERS: Mapping[str, Callable[[Subjects, Any], Any]] = {
     "flow": _flow,
     "transaction": _transaction,
     "race": _race,
+    "fuzzed": _fuzzed,
 }
 # What cases read of a subject after it is made: warmed with it. (Races run their rounds when judged.)
-FOLLOW_UPS: Mapping[str, Sequence[Callable[[Any], object]]] = {
-    "created": (lambda c: c.read_location, lambda c: c.read),
-    "creates": (lambda c: c.read_location, lambda c: c.read),
-    "refusal": (lambda r: r.kept,),
+FOLLOW_UPS: Mapping[type, Sequence[Callable[[Any], object]]] = {
+    Created: (lambda c: c.read_location, lambda c: c.read),
+    Refusal: (lambda r: r.kept,),
 }
 
 
@@ -174,7 +193,7 @@ def subjects(request: pytest.FixtureRequest, suite: Suite, sequences: Sequences,
     """Return this process's subjects, with the plan of what its selected cases need."""
     # An xdist worker runs only the groups sent to it, so it makes each group's subjects as the group comes.
     together = not hasattr(request.config, "workerinput")
-    return Subjects(suite, sequences, tenancy, request.config.stash.get(PLAN, {}), together)
+    return Subjects(suite, sequences, tenancy, Properties(suite), request.config.stash.get(PLAN, {}), together)
 
 
 @pytest.fixture
@@ -216,6 +235,12 @@ def transaction(request: pytest.FixtureRequest, subjects: Subjects) -> Transacti
 @pytest.fixture
 def race(request: pytest.FixtureRequest, subjects: Subjects) -> Race:
     """Return a race: (type, race name) come as the case's indirect parameter."""
+    return subjects.of(request)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def fuzzed(request: pytest.FixtureRequest, subjects: Subjects) -> Fuzzing:
+    """Return a property's examples of a type: (property, type) come as the case's indirect parameter."""
     return subjects.of(request)  # type: ignore[no-any-return]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import requirements
+from conformance import fhirjson, requirements
 from conformance.client import FHIR_JSON, Exchange, FhirClient
 from conformance.concurrency import Once, Pool
 from conformance.created import NO_MATCH, SUCCEEDED, Created
@@ -83,12 +83,26 @@ class Suite:
             sent = self.run.sample(attempt.sample or attempt.type)
             if first is not None:
                 sent["id"] = first.sent["id"]
-            exchange = self._send(attempt, sent)
-            refused_by = next(row for row in attempt.refusals if not self._not_applicable(row))
-            statuses = INVALID_STATUSES[self.profile.invalid_status]
-            return Refusal(attempt, sent, exchange, self.run, refused_by, statuses, baseline, first)
+            return self.refuse(attempt, sent, baseline, first)
 
         return self.once.get(("refusal", attempt.name), make)
+
+    def refuse(
+        self, attempt: Attempt, sent: dict[str, Any], baseline: Refusal | None = None, first: Created | None = None
+    ) -> Refusal:
+        """Send an attempt's body, made from `sent` (a new request each time: see `refusal`)."""
+        exchange = self._send(attempt, sent)
+        refused_by = next(row for row in attempt.refusals if not self.not_applicable(row))
+        statuses = INVALID_STATUSES[self.profile.invalid_status]
+        return Refusal(attempt, sent, exchange, self.run, refused_by, statuses, baseline, first)
+
+    def create_as_sent(self, sent: dict[str, Any], accepted: str) -> Created:
+        """Create a resource as it is (a generated one); its cases compare with what the wire carried."""
+        exchange = self.run.send(sent)
+        self._watch(exchange, baseline=False)
+        # FHIR JSON has one number type: 100 comes back as an integer, and a Decimal is written as Python
+        # writes it (0.00000010 as 1.0E-7, the same precision).
+        return self.made(fhirjson.loads(fhirjson.dumps(sent)), exchange, accepted)
 
     def _send(self, attempt: Attempt, sent: dict[str, Any]) -> Exchange:
         """POST an attempt's body; remember what a server that accepted it made, for the cleanup."""
@@ -106,13 +120,13 @@ class Suite:
 
     def inapplicable(self, attempt: Attempt) -> str | None:
         """Return why an attempt does not apply to this server (its claims, its CapabilityStatement), or None."""
-        reasons = [self._not_applicable(row) for row in attempt.refusals]
+        reasons = [self.not_applicable(row) for row in attempt.refusals]
         if all(reasons):
             return reasons[0]
         unsupported = self.unsupported(attempt.type) if attempt.type in TYPES else None
         return unsupported or attempt.skip(self.target.capabilities)
 
-    def _not_applicable(self, requirement_id: str) -> str | None:
+    def not_applicable(self, requirement_id: str) -> str | None:
         """Return why a requirement does not apply to the profile's claims, or None."""
         return requirements.load()[requirement_id].not_applicable(self.profile.claims())
 

@@ -32,6 +32,7 @@ class Target:
     profile: ServerProfile
     capabilities: dict[str, Any]
     marker: Marker
+    seed: int = 0  # drawn for the run: the seed of its generated examples unless one is given (fuzzing.run_seed)
 
     def to_worker(self) -> dict[str, Any]:
         """Return what a pytest-xdist worker needs to rebuild this target (plain values only)."""
@@ -43,6 +44,7 @@ class Target:
             "tenant_tag": str(tag) if tag else None,
             "capabilities": fhirjson.dumps(self.capabilities),
             "marker": self.marker.code,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -52,7 +54,8 @@ class Target:
         headers = tuple((name, value) for name, value in data["headers"])
         others = tuple((name, value) for name, value in data["other_tenant_headers"])
         profile = replace(profile, headers=headers, other_tenant_headers=others, tenant_tag=tag)
-        return cls(data["base_url"], profile, fhirjson.loads(data["capabilities"]), Marker(data["marker"]))
+        capabilities = fhirjson.loads(data["capabilities"])
+        return cls(data["base_url"], profile, capabilities, Marker(data["marker"]), data["seed"])
 
 
 def connect(settings: Settings) -> tuple[Target, RunningServer | None]:
@@ -75,7 +78,7 @@ def connect(settings: Settings) -> tuple[Target, RunningServer | None]:
         raise
     finally:
         client.close()
-    return Target(base_url, profile, capabilities, marker), server
+    return Target(base_url, profile, capabilities, marker, secrets.randbits(32)), server
 
 
 def check_credentials(client: FhirClient, marker: Marker, flag: str = "--header") -> None:

@@ -11,6 +11,7 @@ from conformance.cases import Case, table
 from conformance.client import FHIR_JSON
 from conformance.created import CONTENT_TYPE, ID, LAST_UPDATED, LOCATION, READABLE, VERSION_ID, Created
 from conformance.resources import CLIENT_META, PLAIN, REQUESTS, TYPES
+from conformance.success import etag_version, location_id, location_version, read_round_trip, response_round_trip
 
 ALL = tuple(REQUESTS)
 WITH_BODY = ("plain", "client-id", "client-meta", "prefer-representation", "if-none-exist")  # a body, if any, is it
@@ -32,21 +33,6 @@ def location_form(c: Created) -> None:
     checks.location_form(c.response, c.location, c.client.url(c.location), c.bases, c.type)
 
 
-def location_id(c: Created) -> None:
-    """The Location names the id of the created resource."""
-    parts = c.location_parts or checks.fail("a Location naming [type]/[id]", repr(c.location), c.response)
-    checks.equal("Location id", c.id, parts.id, c.response)
-
-
-def location_version(c: Created) -> None:
-    """The Location of a versioned resource names meta.versionId in /_history/[vid]."""
-    version = c.version_id
-    parts = c.location_parts
-    if parts is None or parts.version is None:
-        checks.fail(f"a Location ending /_history/{version}", repr(c.location), c.response)
-    checks.equal("Location version", version, parts.version, c.response)
-
-
 def location_readable(c: Created) -> None:
     """A GET of the Location, as sent, returns the created resource (that id, that version)."""
     read = c.read_location
@@ -59,12 +45,6 @@ def location_readable(c: Created) -> None:
     if parts and parts.version:
         version = (resource.get("meta") or {}).get("versionId")
         checks.equal("versionId of the resource read at the Location", parts.version, version, read)
-
-
-def etag_version(c: Created) -> None:
-    """An ETag, if sent, carries meta.versionId."""
-    etag = c.etag or checks.not_applicable("no ETag sent: nothing to compare (see etag-present)")
-    checks.equal("ETag version", c.version_id, checks.etag_version(etag), c.response)
 
 
 def etag_weak(c: Created) -> None:
@@ -84,22 +64,10 @@ def last_modified_matches(c: Created) -> None:
     checks.same_second(c.response, "Last-Modified of meta.lastUpdated", c.last_updated, sent)
 
 
-def response_round_trip(c: Created) -> None:
-    """The response body is what was sent, plus id and meta."""
-    body = c.body or checks.not_applicable("the server sent no resource body (its choice without Prefer)")
-    checks.same_content(c.response, c.sent, body, c.tenant_system)
-
-
 def response_decimals(c: Created) -> None:
     """Every decimal in the response body is written as it was sent."""
     body = c.body or checks.not_applicable("the server sent no resource body (its choice without Prefer)")
     checks.decimal_precision(c.response, c.sent, body, c.type)
-
-
-def read_round_trip(c: Created) -> None:
-    """A read returns what was sent, plus id and meta."""
-    checks.status(c.read, 200)
-    checks.same_content(c.read, c.sent, c.read.resource or {}, c.tenant_system)
 
 
 def read_decimals(c: Created) -> None:

@@ -89,12 +89,13 @@ class Scenarios:
 
     cases: dict[str, tuple[str, ...]]  # test id -> requirement ids cited
     modules: dict[str, str]  # test id -> the module that holds it
+    functions: dict[str, str]  # test id -> the test function that holds it
 
 
 @pytest.fixture(scope="session")
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Scenarios:
     """Collect the scenario cases without running them."""
-    collected = Scenarios({}, {})
+    collected = Scenarios({}, {}, {})
 
     class Collector:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -103,6 +104,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Scenarios:
                 case = item.nodeid.split("[")[-1].rstrip("]")
                 collected.cases[case] = tuple(marker.args) if marker else ()
                 collected.modules[case] = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+                collected.functions[case] = getattr(item, "originalname", item.name)
 
     reports = tmp_path_factory.mktemp("collect-reports")
     code = pytest.main(

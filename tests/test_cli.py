@@ -69,6 +69,8 @@ def test_keep_resources_leaves_them_findable_by_the_run_tag(
         (["--waivers=no-such-waivers.toml"], "--waivers no-such-waivers.toml: cannot read it"),
         (["--baseline=no-such-results.json"], "no-such-results.json: cannot read it"),
         (["--fail-on=new"], "--fail-on new: give the run to compare with (--baseline FILE)"),
+        (["--hypothesis-seed=abc"], "--hypothesis-seed: expected a whole number, received 'abc'"),
+        (["--hypothesis-profile=nope"], "--hypothesis-profile: no profile named 'nope'"),
     ],
 )
 def test_bad_input_exits_4_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:

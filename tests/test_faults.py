@@ -32,6 +32,7 @@ PARTIAL = {
     "multiple-matches-200": "only the status is wrong: nothing is created",
     "one-match-prefer-ignored": "an empty body still honours return=minimal",
     "query-one-match-201": "only the status is wrong: nothing is created, and the found resource comes back",
+    "read-expands-decimal-exponents": "only decimals with a positive exponent change: few examples of a type hold one",
 }
 NOT_VERIFIED = ("failed", "warned", "blocked", "error")
 # Faults damage every resource type alike: one type of the create scenarios shows it, at a seventh of the cost.
@@ -43,6 +44,8 @@ TYPED_MODULES = (*CREATE_MODULES, "test_tenancy")  # modules whose case ids name
 VALIDATING: dict[str, Any] = {"validates": True}
 
 
+# The properties' examples are those of one fixed seed, so that whether a fault is caught never varies.
+FUZZ_SEED = "--hypothesis-seed=20261130"
 # ServerConfig settings the suite has a claim flag for: a fault's server is run under the claims it makes.
 CLAIM_FLAGS = ("id_policy", "invalid_status", "validates", "conditional_query")
 
@@ -52,7 +55,7 @@ def run_with_fault(tmp_path: Path, start: Callable[..., str], fault: str, *args:
     config = REGISTRY[fault].config
     url = start(**{**VALIDATING, **config}, faults=frozenset({fault}))
     # results.json holds every verdict; report.html, which other self-tests read, is left out for speed.
-    return run_suite(tmp_path, f"--base-url={url}", "-p", "no:html", *suite_flags(config), *args)
+    return run_suite(tmp_path, f"--base-url={url}", "-p", "no:html", FUZZ_SEED, *suite_flags(config), *args)
 
 
 def suite_flags(config: Mapping[str, Any]) -> list[str]:
@@ -75,11 +78,15 @@ def _flag(name: str, value: object) -> str:
 
 
 def selection(scenarios: Scenarios, broken: str) -> str:
-    """Select one type's create cases (and tenancy cases, where they verify the broken requirement), and every
-    other module holding a case that verifies it."""
-    modules = {scenarios.modules[c] for c, ids in scenarios.cases.items() if ids[0] == broken}
+    """Select one type's create cases (and tenancy cases, where they verify the broken requirement), and in every
+    other module the test functions holding a case that verifies it."""
+    verifying = [case for case, ids in scenarios.cases.items() if ids[0] == broken]
+    modules = {scenarios.modules[case] for case in verifying}
     typed = sorted({*CREATE_MODULES, *(modules & set(TYPED_MODULES))})
-    return f"{ONE_TYPE} and ({' or '.join(typed)})" + "".join(f" or {m}" for m in sorted(modules - set(TYPED_MODULES)))
+    others = sorted({(scenarios.modules[case], scenarios.functions[case]) for case in verifying})
+    return f"{ONE_TYPE} and ({' or '.join(typed)})" + "".join(
+        f" or ({module} and {function})" for module, function in others if module not in TYPED_MODULES
+    )
 
 
 @pytest.mark.parametrize("fault", sorted(REGISTRY))

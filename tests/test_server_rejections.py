@@ -215,6 +215,13 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "name-use": (patient(name=[{"use": "nick", "family": "A"}]), "code-invalid"),
     "telecom-system": (patient(telecom=[{"system": "pigeon", "value": "x"}]), "code-invalid"),
     "quantity-comparator": (observation(valueQuantity={"value": 1, "comparator": "~"}), "code-invalid"),
+    "language": (patient(language="en_US"), "code-invalid"),
+    "attachment-content-type": (patient(photo=[{"contentType": "jpeg"}]), "code-invalid"),
+    "extension-value-code": (
+        patient(extension=[{"url": "https://e.org/x", "valueMoney": {"currency": "eur"}}]),
+        "code-invalid",
+    ),
+    "url-as-number": (patient(photo=[{"url": 42}]), "structure"),
     "encounter-status": ({"resourceType": "Encounter", "status": "ongoing", "class": {"code": "AMB"}}, "code-invalid"),
     "condition-clinical-status": (
         {

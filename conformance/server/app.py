@@ -84,7 +84,8 @@ class FhirApi:
         submitted = self._read(body, rtype, tenant)
         try:
             resource = self._accept(submitted.resource, rtype, tenant)
-        except FhirError:
+        except FhirError as refusal:
+            submitted.refusal = refusal
             faults.apply(self.config.faults, faults.CREATE_REFUSED, submitted)
             raise
         assignment = Assignment(resource, submitted.resource, self.config.id_policy, self.storage, tenant)

@@ -3,16 +3,21 @@
 A required binding (R4 codesystem-binding-strength.html): "To be conformant, the concept in this
 element SHALL be from the specified value set." The table covers the seven resource types the suite creates (Patient,
 Observation, Encounter, Condition, MedicationRequest, Practitioner, Organization) and the data
-types they use; each value set's codes are those of its R4 page, valueset-[name].html.
+types they use, those of extension values too; each value set's codes are those of its R4 page,
+valueset-[name].html. Value sets drawn from outside FHIR (all languages, all media types, all
+currencies) are checked by the grammar of their codes, not against a registry.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+from conformance.server.r4types import ALL_TYPES
 
 
 @dataclass(frozen=True)
@@ -22,24 +27,37 @@ class ValueSet:
     url: str
     codes: frozenset[str]
     system: str | None = None
+    grammar: re.Pattern[str] | None = None  # the form of every code, for a value set of another standard's codes
 
     def allows(self, value: Any) -> bool:
         """Whether a code, or a CodeableConcept (one coding from the set suffices), is in the set."""
+        if self.grammar is not None:
+            return isinstance(value, str) and self.grammar.fullmatch(value) is not None
         if self.system is None:
             return value in self.codes
         return any(c.system == self.system and c.code in self.codes for c in getattr(value, "coding", None) or [])
 
-    def outside(self, where: str, value: Any) -> str:
-        """Say that the value at `where` is outside this value set."""
+    def outside(self, value: Any) -> str:
+        """Say that a value is outside this value set."""
         if self.system is None:
-            return f"{where}: {value!r} is not in the required value set {self.url}"
-        return f"{where}: no coding of {self.system} in the required value set {self.url}"
+            return f"{value!r} is not in the required value set {self.url}"
+        return f"no coding of {self.system} in the required value set {self.url}"
 
 
 def _value_set(name: str, codes: str, system: str | None = None) -> ValueSet:
     return ValueSet(f"http://hl7.org/fhir/ValueSet/{name}", frozenset(codes.split()), system)
 
 
+def _grammar(name: str, pattern: str) -> ValueSet:
+    return ValueSet(f"http://hl7.org/fhir/ValueSet/{name}", frozenset(), grammar=re.compile(pattern))
+
+
+# RFC 5646 #2.1: subtags of 1 to 8 letters or digits joined by hyphens, the first of letters.
+LANGUAGES = _grammar("all-languages", r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+# RFC 6838 #4.2 names (type/subtype), then RFC 9110 #5.6.6 parameters (; name=value).
+_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+MIME_TYPES = _grammar("mimetypes", rf"{_NAME}/{_NAME}(\s*;\s*{_NAME}=(\"[^\"]*\"|[^;\s\"]+))*")
+ALL_TYPES_SET = ValueSet("http://hl7.org/fhir/ValueSet/all-types", ALL_TYPES)
 GENDER = _value_set("administrative-gender", "male female other unknown")
 ENCOUNTER_STATUS = _value_set(
     "encounter-status", "planned arrived triaged in-progress onleave finished cancelled entered-in-error unknown"
@@ -87,11 +105,35 @@ REQUIRED: dict[tuple[str, str], ValueSet] = {
     ("TimingRepeat", "durationUnit"): UNITS_OF_TIME,
     ("TimingRepeat", "periodUnit"): UNITS_OF_TIME,
     ("TimingRepeat", "dayOfWeek"): _value_set("days-of-week", "mon tue wed thu fri sat sun"),
+    ("TimingRepeat", "when"): _value_set(
+        "event-timing",
+        "MORN MORN.early MORN.late NOON AFT AFT.early AFT.late EVE EVE.early EVE.late NIGHT PHS"
+        " HS WAKE C CM CD CV AC ACM ACD ACV PC PCM PCD PCV",
+    ),
+    ("Resource", "language"): LANGUAGES,
+    ("Attachment", "language"): LANGUAGES,
+    ("Attachment", "contentType"): MIME_TYPES,
+    ("Signature", "targetFormat"): MIME_TYPES,
+    ("Signature", "sigFormat"): MIME_TYPES,
+    ("Money", "currency"): _grammar("currencies", "[A-Z]{3}"),  # ISO 4217 codes
+    ("Contributor", "type"): _value_set("contributor-type", "author editor reviewer endorser"),
+    ("ParameterDefinition", "use"): _value_set("operation-parameter-use", "in out"),
+    ("ParameterDefinition", "type"): ALL_TYPES_SET,
+    ("RelatedArtifact", "type"): _value_set(
+        "related-artifact-type",
+        "documentation justification citation predecessor successor derived-from depends-on composed-of",
+    ),
+    ("TriggerDefinition", "type"): _value_set(
+        "trigger-type",
+        "named-event periodic data-changed data-added data-modified data-removed data-accessed data-access-ended",
+    ),
+    ("DataRequirement", "type"): ALL_TYPES_SET,
+    ("DataRequirementSort", "direction"): _value_set("sort-direction", "ascending descending"),
 }
 
 
-def violation(resource: BaseModel) -> str | None:
-    """Describe the first element of a validated resource model outside its required binding, or None."""
+def violation(resource: BaseModel) -> tuple[str, str] | None:
+    """Find the first element of a validated resource model outside its required binding: (where, why)."""
     for model, path in _models(resource, type(resource).__name__):
         for name in sorted(model.model_fields_set):
             binding = _binding(type(model), name)
@@ -99,7 +141,7 @@ def violation(resource: BaseModel) -> str | None:
                 continue
             for index, value in _items(getattr(model, name)):
                 if not binding.allows(value):
-                    return binding.outside(f"{path}.{_alias(model, name)}{index}", value)
+                    return f"{path}.{_alias(model, name)}{index}", binding.outside(value)
     return None
 
 

@@ -27,8 +27,8 @@ ACCEPTED: dict[str, tuple[type, ...]] = {
 }
 
 
-def wrong_type(raw: dict[str, Any], model: BaseModel, path: str) -> str | None:
-    """Describe the first primitive of `raw` (the JSON `model` was validated from) of the wrong JSON type."""
+def wrong_type(raw: dict[str, Any], model: BaseModel, path: str) -> tuple[str, str] | None:
+    """Find the first primitive of `raw` (the JSON `model` was validated from) of the wrong JSON type: (where, why)."""
     fields = _fields(type(model))
     for key, value in raw.items():
         name = fields.get(key)
@@ -44,13 +44,13 @@ def wrong_type(raw: dict[str, Any], model: BaseModel, path: str) -> str | None:
     return None
 
 
-def _item_problem(item: Any, kind: str | None, model: Any, where: str) -> str | None:
+def _item_problem(item: Any, kind: str | None, model: Any, where: str) -> tuple[str, str] | None:
     """Check one value: a primitive against its JSON type, an element (kind None) inside."""
     if item is None:
         return None  # json.html: null pads the arrays of primitives that have extensions
     if kind is None:
         return wrong_type(item, model, where) if isinstance(item, dict) and isinstance(model, BaseModel) else None
-    return None if _is(kind, item) else f"{where}: {item!r} is not a JSON {kind}"
+    return None if _is(kind, item) else (where, f"{item!r} is not a JSON {kind}")
 
 
 def _is(kind: str, value: Any) -> bool:

@@ -41,3 +41,21 @@ RESOURCE_TYPES: frozenset[str] = frozenset(
     )
 )
 # fmt: on
+# fmt: off
+# R4 datatypes.html and the types of its other pages (Dosage, ElementDefinition, the metadata types...).
+DATA_TYPES: frozenset[str] = frozenset(
+    (
+        "Address", "Age", "Annotation", "Attachment", "BackboneElement", "CodeableConcept", "Coding",
+        "ContactDetail", "ContactPoint", "Contributor", "Count", "DataRequirement", "Distance", "Dosage",
+        "Duration", "Element", "ElementDefinition", "Expression", "Extension", "HumanName", "Identifier",
+        "MarketingStatus", "Meta", "Money", "MoneyQuantity", "Narrative", "ParameterDefinition", "Period",
+        "Population", "ProdCharacteristic", "ProductShelfLife", "Quantity", "Range", "Ratio", "Reference",
+        "RelatedArtifact", "SampledData", "Signature", "SimpleQuantity", "SubstanceAmount", "Timing",
+        "TriggerDefinition", "UsageContext", "base64Binary", "boolean", "canonical", "code", "date", "dateTime",
+        "decimal", "id", "instant", "integer", "markdown", "oid", "positiveInt", "string", "time", "unsignedInt",
+        "uri", "url", "uuid", "xhtml",
+    )
+)
+# fmt: on
+# R4 valueset-all-types.html (FHIRAllTypes): every data type and resource type, their abstract bases, Type and Any.
+ALL_TYPES = DATA_TYPES | RESOURCE_TYPES | {"Resource", "DomainResource", "Type", "Any"}

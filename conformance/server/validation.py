@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,10 +33,22 @@ def as_judged(original: dict[str, Any], keep_id: bool) -> dict[str, Any]:
     return judged
 
 
+class Problem(NamedTuple):
+    """What makes a resource invalid: an issue-type code, the element (a FHIRPath expression) and a description."""
+
+    code: str
+    where: str
+    diagnostics: str
+
+    def refusal(self, status: int) -> FhirError:
+        """Refuse the resource with `status`, pointing the OperationOutcome's issue at the element."""
+        return FhirError(status, self.code, self.diagnostics, rule=Rule.INVALID, expression=self.where)
+
+
 def invalid(resource: dict[str, Any], status: int) -> FhirError | None:
     """Why a resource is not valid R4, as a refusal with `status`; None when it is valid."""
-    code, problem = _problem(resource)
-    return FhirError(status, code, problem, rule=Rule.INVALID) if problem else None
+    problem = _problem(resource)
+    return problem.refusal(status) if problem else None
 
 
 def unprofiled(resource: dict[str, Any], status: int) -> FhirError | None:
@@ -45,34 +57,55 @@ def unprofiled(resource: dict[str, Any], status: int) -> FhirError | None:
     return FhirError(status, "invalid", problem, rule=Rule.PROFILE) if problem else None
 
 
-def _problem(resource: dict[str, Any]) -> tuple[str, str | None]:
-    """The issue-type code and description of the first thing invalid in a resource (None: valid)."""
+def _problem(resource: dict[str, Any]) -> Problem | None:
+    """The first thing invalid in a resource (None: valid)."""
     rtype = resource["resourceType"]
     empty = _empty_value(resource, rtype)
     model_class = _model_class(rtype)
     if empty or model_class is None:  # None: an R4 type that R4B dropped, with only the generic checks
-        return "structure", empty
+        return _at("structure", empty)
     try:
         model = model_class.model_validate(resource)
     except ValidationError as exc:
-        missing = exc.errors()[0]["type"].endswith("missing")
-        return "required" if missing else "structure", _message(exc)
+        error = exc.errors()[0]
+        code = "required" if error["type"].endswith("missing") else "structure"
+        return Problem(code, _fhirpath(rtype + "".join(_step(part) for part in error["loc"])), _message(exc))
     except (ValueError, TypeError) as exc:
-        return "structure", _message(exc)
-    wrong = primitives.wrong_type(resource, model, rtype)
-    return ("structure", wrong) if wrong else ("code-invalid", bindings.violation(model))
+        return Problem("structure", rtype, _message(exc))
+    except AttributeError as exc:
+        # fhir.resources reads a url with str methods: a number or boolean there raises this, not a
+        # ValidationError (R4 json.html#primitive: a url is a JSON string).
+        return Problem("structure", rtype, f"a primitive that is not a JSON string: {_message(exc)}")
+    return _at("structure", primitives.wrong_type(resource, model, rtype)) or _at(
+        "code-invalid", bindings.violation(model)
+    )
 
 
-def _empty_value(value: Any, path: str) -> str | None:
-    """Find an empty value; R4 json.html: no "", whitespace-only strings, {}, [], or null
+def _at(code: str, found: tuple[str, str] | None) -> Problem | None:
+    """A problem found at (JSON path, why), if any."""
+    return Problem(code, _fhirpath(found[0]), f"{found[0]}: {found[1]}") if found else None
+
+
+def _step(part: str | int) -> str:
+    """One step of a JSON location as FHIRPath: .name or [index]."""
+    return f"[{part}]" if isinstance(part, int) else f".{part}"
+
+
+def _fhirpath(path: str) -> str:
+    """Write a JSON path as FHIRPath: a primitive's `_name` object is that primitive's element (R4 json.html)."""
+    return path.replace("._", ".")
+
+
+def _empty_value(value: Any, path: str) -> tuple[str, str] | None:
+    """Find an empty value, as (where, why); R4 json.html: no "", whitespace-only strings, {}, [], or null
     outside an array (where it pads primitive extensions)."""
     if isinstance(value, str):
-        return None if value.strip() else f"{path}: a string needs non-whitespace content"
+        return None if value.strip() else (path, "a string needs non-whitespace content")
     if isinstance(value, (dict, list)) and not value:
-        return f"{path}: an object or array must not be empty"
+        return path, "an object or array must not be empty"
     if isinstance(value, dict):
         if None in value.values():
-            return f"{path}: null is not a value outside an array"
+            return path, "null is not a value outside an array"
         children = [(f"{path}.{key}", item) for key, item in value.items()]
     elif isinstance(value, list):
         children = [(f"{path}[{i}]", item) for i, item in enumerate(value) if item is not None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.server.faults import conditional, create, rejections, tenancy, transactions
+from conformance.server.faults import conditional, create, fuzz, rejections, tenancy, transactions
 from conformance.server.faults.model import (
     AUTHENTICATE,
     CONDITION,
@@ -43,7 +43,14 @@ from conformance.server.faults.model import (
     TransactionPlan,
 )
 
-_FAULTS: list[Fault] = [*create.FAULTS, *rejections.FAULTS, *tenancy.FAULTS, *conditional.FAULTS, *transactions.FAULTS]
+_FAULTS: list[Fault] = [
+    *create.FAULTS,
+    *rejections.FAULTS,
+    *fuzz.FAULTS,
+    *tenancy.FAULTS,
+    *conditional.FAULTS,
+    *transactions.FAULTS,
+]
 REGISTRY: dict[str, Fault] = {fault.name: fault for fault in _FAULTS}
 
 __all__ = [

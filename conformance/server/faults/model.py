@@ -117,12 +117,14 @@ class Check:
 
 @dataclass
 class Submitted:
-    """A create body read as a JSON object, the resource type its URL names, and where it would be stored."""
+    """A create body read as a JSON object, the resource type its URL names, where it would be stored, and (once
+    refused) the refusal."""
 
     resource: dict[str, Any]
     url_type: str
     storage: Storage
     tenant: str
+    refusal: FhirError | None = None
 
 
 @dataclass

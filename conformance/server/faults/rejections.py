@@ -56,7 +56,7 @@ def _refuse_parameter(name: str) -> Callable[[Check], None]:
     return refuse
 
 
-def _crash_on(rule: Rule) -> Callable[[ErrorReply], None]:
+def crash_on(rule: Rule) -> Callable[[ErrorReply], None]:
     """Answer what `rule` refuses with a 500, as a server that trips over the input would."""
 
     def crash(reply: ErrorReply) -> None:
@@ -89,7 +89,7 @@ def _format_overrides(check: Check) -> None:
         check.error = None
 
 
-def _store_anyway(target: Submitted) -> None:
+def store_anyway(target: Submitted) -> None:
     """Keep a refused create body, as a server that stores before it checks would."""
     meta = target.resource.get("meta")
     kept = {**(meta if isinstance(meta, dict) else {}), "versionId": FIRST_VERSION, "lastUpdated": now_instant()}
@@ -97,12 +97,14 @@ def _store_anyway(target: Submitted) -> None:
     target.storage.create(target.tenant, resource)
 
 
-def _swap_invalid_status(reply: ErrorReply) -> None:
+def swap_invalid_status(reply: ErrorReply) -> None:
+    """Refuse invalid content with the other of 400 and 422."""
     if reply.rule in (Rule.INVALID, Rule.PROFILE):
         reply.status = 422 if reply.status == 400 else 400
 
 
-def _plain_text(reply: ErrorReply) -> None:
+def plain_text(reply: ErrorReply) -> None:
+    """Put a plain-text message in a refusal's body instead of its OperationOutcome."""
     if isinstance(reply.body, dict):
         reply.body = f"Error {reply.status}: {reply.body['issue'][0]['diagnostics']}"
 
@@ -176,7 +178,7 @@ FAULTS = [
           ERROR_RESPONSE, _answer(Rule.UNPARSABLE, 422)),
     Fault("unparsable-500", "reject.server-error.none",
           "A body that is not UTF-8 JSON (truncated, NaN, single quotes...) is answered 500 instead of 400.",
-          ERROR_RESPONSE, _crash_on(Rule.UNPARSABLE)),
+          ERROR_RESPONSE, crash_on(Rule.UNPARSABLE)),
     Fault("duplicate-names-accepted", "reject.parse.duplicate-names",
           "An object that repeats a name is stored, the last value winning.", REQUEST_CHECK,
           _waive(Rule.DUPLICATE_NAMES)),
@@ -185,7 +187,7 @@ FAULTS = [
           _answer(Rule.NOT_OBJECT, 422)),
     Fault("not-object-500", "reject.server-error.none",
           "An empty body, or JSON that is not an object, is answered 500 instead of 400.", ERROR_RESPONSE,
-          _crash_on(Rule.NOT_OBJECT)),
+          crash_on(Rule.NOT_OBJECT)),
     Fault("type-from-url", "reject.type.mismatch",
           "A missing or different resourceType is replaced by the URL's type and the resource stored.",
           CREATE_PARSED, _type_from_url),
@@ -197,7 +199,7 @@ FAULTS = [
           _answer(Rule.UNKNOWN_TYPE, 400)),
     Fault("unknown-type-500", "reject.server-error.none",
           "A POST to a type R4 does not define is answered 500 instead of 404.", ERROR_RESPONSE,
-          _crash_on(Rule.UNKNOWN_TYPE)),
+          crash_on(Rule.UNKNOWN_TYPE)),
     Fault("content-type-ignored", "reject.mime.content-type-415",
           "A body is read as JSON whatever its Content-Type: text/plain and XML types are not refused with 415.",
           REQUEST_CHECK, _waive(Rule.CONTENT_TYPE)),
@@ -218,7 +220,7 @@ FAULTS = [
           REQUEST_CHECK, _refuse_parameter("fhirVersion")),
     Fault("fhir-version-500", "reject.mime.version-unsupported",
           "A body whose Content-Type names a fhirVersion other than 4.0 is answered 500.", ERROR_RESPONSE,
-          _crash_on(Rule.FHIR_VERSION)),
+          crash_on(Rule.FHIR_VERSION)),
     Fault("validation-off", "reject.validation.rejected",
           "Invalid resources (name: \"Bob\", gender \"banana\"...) are stored although the server claims to validate.",
           REQUEST_CHECK, _waive(Rule.INVALID), CLAIMS_VALIDATION),
@@ -227,7 +229,7 @@ FAULTS = [
           REQUEST_CHECK, _unchecked_bindings),
     Fault("invalid-status-swapped", "reject.validation.status",
           "Invalid resources are refused with the other of 400 and 422 than the server claims.", ERROR_RESPONSE,
-          _swap_invalid_status, {**CLAIMS_VALIDATION, "invalid_status": 422}),
+          swap_invalid_status, {**CLAIMS_VALIDATION, "invalid_status": 422}),
     Fault("profile-not-enforced", "reject.validation.profile-422",
           "A resource that breaks the enforced profile its meta.profile claims is stored.", REQUEST_CHECK,
           _waive(Rule.PROFILE), CLAIMS_VALIDATION),
@@ -251,9 +253,9 @@ FAULTS = [
           CREATE_ASSIGN, _store_latin_1),
     Fault("refusals-stored", "reject.stored.none",
           "A parsed create body refused for its type, id or content is stored all the same.", CREATE_REFUSED,
-          _store_anyway),
+          store_anyway),
     Fault("plain-text-refusals", "reject.outcome.present",
-          "Refusals carry a plain-text message instead of an OperationOutcome.", ERROR_RESPONSE, _plain_text),
+          "Refusals carry a plain-text message instead of an OperationOutcome.", ERROR_RESPONSE, plain_text),
     Fault("issue-code-is-status", "reject.outcome.issue-type",
           "A refusal's OperationOutcome gives the HTTP status as issue.code (\"400\"), not an issue-type code.",
           ERROR_RESPONSE, _code_is_status),

@@ -1,0 +1,130 @@
+"""Generated resources (hypothesis): every valid one is accepted with 201, gets what every create gets (a Location,
+an ETag and meta naming its new id and version), and comes back exactly as sent in the response and in a read,
+each decimal written as sent; every invalid one is refused as the validation claim asks, with an OperationOutcome,
+nothing of it stored, never a 5xx (FHIR R4 http.html#create). A failing case shows the smallest failing resource
+hypothesis shrank its failure to, and a curl command that sends it again (--fuzz-examples, --hypothesis-seed)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.strategies import SearchStrategy
+
+from conformance import checks
+from conformance.cases import Case, Property, properties, refusal_cases
+from conformance.created import CONTENT_TYPE, ID, LOCATION, READABLE, Created
+from conformance.fuzzing import Example, Fuzzing
+from conformance.refused import Attempt
+from conformance.resources import TYPES, Marker
+from conformance.strategies import invalid, valid
+from conformance.success import etag_version, location_id, location_version, read_round_trip, response_round_trip
+
+ACCEPTED = "fuzz.valid.accepted"
+SUCCESS = "fuzz.valid.success"
+READ = "fuzz.valid.round-trip"
+
+
+def valid_examples(resource_type: str, marker: Marker) -> SearchStrategy[Example]:
+    """Draw valid resources of the type, carrying the run's marker."""
+    return valid(resource_type, marker).map(Example)
+
+
+def invalid_examples(resource_type: str, marker: Marker) -> SearchStrategy[Example]:
+    """Draw resources of the type that break one R4 rule each, saying which and where."""
+    return invalid(resource_type, marker).map(
+        lambda broken: Example(broken.resource, f"{broken.rule} at {broken.where}")
+    )
+
+
+def success(c: Created) -> None:
+    """The Location names the id and version the server gave the resource, the ETag its version, and meta is set."""
+    _ = c.resource, c.location  # the subjects: without them the case is blocked, as the create cases are
+    try:
+        location_id(c)
+        if c.versioned:
+            location_version(c)
+        if c.etag:
+            etag_version(c)
+        _ = c.last_updated
+    except checks.ConformanceFailure as failure:  # an id, a version or an instant missing: what this case looks for
+        checks.fail(failure.expected, failure.received, failure.exchange)
+
+
+def decimals(c: Created) -> None:
+    """Every decimal in the response body and in a read is written as it was sent."""
+    body = c.body
+    if body is not None:
+        checks.decimal_precision(c.response, c.sent, body, c.type)
+    checks.status(c.read, 200, requirement=READ)
+    checks.decimal_precision(c.read, c.sent, c.read.resource or {}, c.type)
+
+
+VALID = Property(
+    "valid",
+    "every generated valid resource",
+    valid_examples,
+    (
+        Case("accepted", "the create answers 201 Created", ACCEPTED, lambda c: checks.status(c.exchange, 201)),
+        Case(
+            "success",
+            "the Location, the ETag and meta name the new id and version",
+            SUCCESS,
+            success,
+            (LOCATION, READABLE),
+        ),
+        Case(
+            "response-round-trip",
+            "the response body is what was sent plus id and meta",
+            "fuzz.valid.response-round-trip",
+            response_round_trip,
+            (CONTENT_TYPE,),
+        ),
+        Case(
+            "read-round-trip",
+            "a read returns what was sent plus id and meta",
+            READ,
+            read_round_trip,
+            (LOCATION, READABLE, ID),
+        ),
+        Case(
+            "decimals",
+            "decimals keep the precision sent, in the response body and in a read",
+            "fuzz.valid.decimals",
+            decimals,
+            (CONTENT_TYPE, LOCATION, READABLE, ID, READ),
+        ),
+    ),
+    lambda c: c.read,
+    accepted=ACCEPTED,
+)
+REFUSE = Attempt(
+    "invalid",
+    "a generated invalid resource",
+    "fuzz.invalid.refused",
+    statuses=None,
+    status="fuzz.invalid.status",
+    unclaimed="fuzz.invalid.unclaimed",
+    outcome="fuzz.invalid.outcome",
+    issue_type=None,
+    stored="fuzz.invalid.not-stored",
+    server_error="fuzz.invalid.no-5xx",
+)
+INVALID = Property(
+    "invalid",
+    "every generated invalid resource",
+    invalid_examples,
+    refusal_cases(REFUSE),
+    lambda r: r.kept,
+    attempt=REFUSE,
+)
+
+
+@pytest.mark.parametrize(("fuzzed", "case"), properties(VALID, TYPES), indirect=["fuzzed"])
+def test_valid(fuzzed: Fuzzing, case: Case) -> None:
+    """Each case judges every generated valid resource of one type."""
+    fuzzed.holds(case)
+
+
+@pytest.mark.parametrize(("fuzzed", "case"), properties(INVALID, TYPES), indirect=["fuzzed"])
+def test_invalid(fuzzed: Fuzzing, case: Case) -> None:
+    """Each case judges every generated invalid resource of one type."""
+    fuzzed.holds(case)
