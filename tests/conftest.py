@@ -135,13 +135,14 @@ def scenario_cases(scenarios: Scenarios) -> dict[str, tuple[str, ...]]:
 
 @pytest.fixture
 def reference_server() -> Iterator[Any]:
-    """Start reference servers on demand (``reference_server(faults=...)``), stopping them after the test."""
+    """Start reference servers on demand (``reference_server(faults=...)``), stopping them after the test; each
+    validates, as a correct server does (as the embedded one does), unless told otherwise."""
     from conformance.server import ServerConfig, serve
 
     started = []
 
     def start(**config: Any) -> str:
-        server = serve(ServerConfig(**config))
+        server = serve(ServerConfig(**{"validates": True, **config}))
         started.append(server)
         return str(server.url)
 
