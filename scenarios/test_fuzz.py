@@ -1,8 +1,9 @@
 """Generated resources (hypothesis): every valid one is accepted, gets an id, a meta.versionId and a
-meta.lastUpdated, and comes back exactly as sent in the response and in a read, each decimal written as sent
-(the status code, Location and ETag of a create are the create scenarios' to judge); every invalid one is refused as the validation claim asks, with an OperationOutcome,
-nothing of it stored, never a 5xx (FHIR R4 http.html#create). A failing case shows the smallest failing resource
-hypothesis shrank its failure to, and a curl command that sends it again (--fuzz-examples, --hypothesis-seed)."""
+meta.lastUpdated, and comes back exactly as sent in the response and in a read, each decimal written as sent (the
+status code, Location and ETag of a create are the create scenarios' to judge); every invalid one is refused as
+the validation claim asks, with an OperationOutcome, nothing of it stored, never a 5xx (FHIR R4 http.html#create).
+A failing case shows the smallest failing resource hypothesis shrank its failure to, and a curl command that sends
+it again (--fuzz-examples, --hypothesis-seed)."""
 
 from __future__ import annotations
 

@@ -98,6 +98,8 @@ def check_names(names: Iterable[str]) -> None:
 
 def apply(names: Iterable[str], stage: str, target: Any) -> None:
     """Let every enabled fault of `stage` change `target`, in registry order."""
+    if not names:  # a correct server: every request passes a dozen stages
+        return
     enabled = set(names)
     for fault in _FAULTS:
         if fault.name in enabled and fault.stage == stage:
