@@ -64,14 +64,15 @@ class Property:
     ``examples(type, marker)`` draws them (a hypothesis strategy of fuzzing.Example). An example of a resource
     the server must accept is a create whose acceptance is ``accepted`` (every case needs it, as every create
     case needs create.status.201); one it must refuse is sent as ``attempt``, and its cases are the refusal's.
-    ``follow_up(subject)`` makes the request the cases make after sending an example (sent with it).
+    ``follow_up(subjects)`` returns the calls that make the requests the cases make of the examples sent (a
+    read each, a search for many), to go out together.
     """
 
     name: str
     description: str
     examples: Callable[[str, Marker], Any]
     cases: tuple[Case, ...]
-    follow_up: Callable[[Any], object]
+    follow_up: Callable[[list[Any]], list[Callable[[], object]]]
     accepted: str | None = None
     attempt: Attempt | None = None
 

@@ -56,6 +56,12 @@ class made_once(Generic[T]):
         self.method = method
         self.__doc__ = method.__doc__
 
+    @staticmethod
+    def preset(instance: object, name: str, value: Any) -> None:
+        """Give an instance's value before anyone asks (a batch made it); a value already made stays."""
+        once: Once = instance.__dict__.setdefault("_made_once", Once())
+        once.get(name, lambda: value)
+
     @overload
     def __get__(self, instance: None, owner: type[Any]) -> Self: ...
 

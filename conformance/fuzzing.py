@@ -2,10 +2,11 @@
 and a case that fails reports the smallest failing example its failure shrinks to, with a curl command.
 
 The cases of a property and type share one sweep: hypothesis draws the examples from the run's seed, each is sent
-once (together, through the suite's pool, as the subjects of other cases are: subjects.py) and every case judges
-it, so a server that keeps the property costs one pass over the examples. A case the sweep saw fail then runs alone
-from the same seed: hypothesis draws the same examples (those already sent are not sent again), meets the failure
-and shrinks it, sending each smaller example it tries, one after another, up to a budget.
+once (together, through the suite's pool, as the subjects of other cases are: subjects.py), then the reads or
+searches that follow them, and every case judges every example, so a server that keeps the property costs one pass
+over the examples. A case the sweep saw fail then runs alone from the same seed: hypothesis draws the same examples
+(those already sent are not sent again), meets the failure and shrinks it, sending each smaller example it tries,
+one after another, up to a budget.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class Fuzzing:
         examples: SearchStrategy[Example],
         cases: Sequence[Case],
         send: Callable[[Json], Subject],
-        follow_up: Callable[[Any], object],
+        follow_up: Callable[[list[Any]], list[Callable[[], object]]],
         count: int,
         run_seed: int,
     ) -> None:
@@ -127,13 +128,12 @@ class Fuzzing:
         return drawn
 
     def sends(self) -> list[Callable[[], object]]:
-        """Return one call per drawn example that sends it and makes the request its cases make next (a read, a
-        search), so that the examples go out together."""
-        return [partial(self._followed, key, example) for key, example in self.drawn.items()]
+        """Return one call per drawn example that sends it, so that the examples go out together."""
+        return [partial(self._subject, key, example) for key, example in self.drawn.items()]
 
-    def _followed(self, key: str, example: Example) -> object:
-        """Send an example, then make its follow-up request."""
-        return self.follow_up(self._subject(key, example))
+    def follow_ups(self) -> list[Callable[[], object]]:
+        """Return the calls that make the requests the cases make of the examples sent (reads, searches)."""
+        return self.follow_up([self._sent[key] for key in self.drawn if key in self._sent])
 
     def holds(self, case: Case) -> None:
         """Judge a case on every example: return, or raise the failure of the smallest failing example found

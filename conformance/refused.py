@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from conformance import checks, fhirjson
@@ -18,6 +19,8 @@ NOTHING_STORED = "reject.stored.none"
 NO_SERVER_ERROR = "reject.server-error.none"
 KEPT_ID = "reject.id.respected"
 CLIENT_ERRORS = tuple(range(400, 500))
+# Identifiers per search when many refusals are searched for together: a URL of about 2 KB.
+CHUNK = 20
 
 
 def as_json(resource: dict[str, Any]) -> bytes:
@@ -143,29 +146,86 @@ class Refusal:
             checks.fail("an OperationOutcome body", checks.body_kind(refusal), refusal, self.attempt.outcome)
         return resource
 
+    @property
+    def identifier(self) -> dict[str, Any]:
+        """Return the run-unique identifier the body carries (the marker system's)."""
+        return next(i for i in self.sent["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM)
+
+    @property
+    def searched(self) -> tuple[str, ...]:
+        """Return the types the body could be stored as: the URL's, and the body's own."""
+        return tuple(dict.fromkeys(t for t in (self.attempt.type, self.sent["resourceType"]) if t in TYPES))
+
     @made_once
     def kept(self) -> list[str]:
         """Search every type the body could be stored as for its identifier; return what the server kept."""
-        identifier = next(
-            i for i in self.sent["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM
-        )
-        token = f"{identifier['system']}|{identifier['value']}"
         kept = []
-        for rtype in dict.fromkeys(t for t in (self.attempt.type, self.sent["resourceType"]) if t in TYPES):
-            search = self.record(self.client.search(rtype, {"identifier": token}))
+        for rtype in self.searched:
+            search = self.record(self.client.search(rtype, {"identifier": _token(self.identifier)}))
             if search.status != 200 or search.resource is None:
                 checks.not_applicable(f"a search of {rtype} by identifier answered {checks.received_status(search)}")
-            found = [e.get("resource") or {} for e in search.resource.get("entry", [])]
-            # A server that ignores the parameter answers with everything: only the body's own identifier counts.
-            ids = [r["id"] for r in found if identifier in (r.get("identifier") or []) and isinstance(r.get("id"), str)]
-            self.run.created.update(dict.fromkeys((rtype, i) for i in ids))  # the cleanup deletes them
-            kept += [f"{rtype}/{i}" for i in ids]
+            kept += self.kept_in(rtype, search.resource)
         return kept
+
+    def kept_in(self, rtype: str, bundle: Mapping[str, Any]) -> list[str]:
+        """Return the resources of a search result that carry the body's identifier, and have the cleanup delete
+        them."""
+        found = [e.get("resource") or {} for e in bundle.get("entry", [])]
+        # A server that ignores the parameter answers with everything: only the body's own identifier counts.
+        own = self.identifier
+        ids = [r["id"] for r in found if own in (r.get("identifier") or []) and isinstance(r.get("id"), str)]
+        self.run.created.update(dict.fromkeys((rtype, i) for i in ids))
+        return [f"{rtype}/{i}" for i in ids]
 
     def record(self, exchange: Exchange) -> Exchange:
         """Keep a follow-up exchange with this refusal, for transcripts."""
         self.exchanges.append(exchange)
         return exchange
+
+
+def kept_together(refusals: Sequence[Refusal]) -> list[Callable[[], object]]:
+    """Return calls that find what many refusals of one type left behind: one search per type and CHUNK of their
+    identifiers (a comma is an OR, R4 search.html#combining), instead of one search per refusal."""
+    chunks: dict[str, list[Refusal]] = {}
+    calls: list[Callable[[], object]] = []
+    for refusal in refusals:
+        if len(refusal.searched) != 1:  # what the body could be stored as takes searches of its own
+            calls.append(partial(getattr, refusal, "kept"))
+            continue
+        chunk = chunks.setdefault(refusal.searched[0], [])
+        chunk.append(refusal)
+        if len(chunk) == CHUNK:
+            calls.append(partial(_search_together, chunks.pop(refusal.searched[0])))
+    return calls + [partial(_search_together, chunk) for chunk in chunks.values()]
+
+
+def _search_together(refusals: Sequence[Refusal]) -> None:
+    """Search for the identifiers of refusals of one type at once; each refusal then knows what was kept of it,
+    unless the answer cannot settle it (not a searchset, or paged), when each searches alone as it is judged."""
+    rtype = refusals[0].searched[0]
+    tokens = ",".join(_token(r.identifier) for r in refusals)
+    search = refusals[0].client.search(rtype, {"identifier": tokens})
+    bundle = search.resource
+    if search.status != 200 or bundle is None or _paged(bundle):
+        return
+    for refusal in refusals:
+        refusal.record(search)
+        made_once.preset(refusal, "kept", refusal.kept_in(rtype, bundle))
+
+
+def _paged(bundle: Mapping[str, Any]) -> bool:
+    """Tell whether a search result holds more matches than its page shows."""
+    links = bundle.get("link") or []
+    total = bundle.get("total")
+    entries = bundle.get("entry") or []
+    return any(isinstance(k, dict) and k.get("relation") == "next" for k in links) or (
+        isinstance(total, int) and total > len(entries)
+    )
+
+
+def _token(identifier: Mapping[str, Any]) -> str:
+    """Return an identifier as a token search value, system|value (a run-unique value holds no comma)."""
+    return f"{identifier['system']}|{identifier['value']}"
 
 
 def refused(r: Refusal) -> None:

@@ -62,16 +62,15 @@ class Subjects:
         def run() -> None:
             self.suite.pool.settle(step for fixture, param in wanted for step in self._steps(fixture, param))
             follow = [
-                partial(read, made) for fixture, param in wanted for made in self._made(fixture, param)
-                for read in FOLLOW_UPS.get(type(made), ())
+                call for fixture, param in wanted for made in self._made(fixture, param)
+                for call in FOLLOW_UPS.get(type(made), _nothing)(made)
             ]  # fmt: skip
             self.suite.pool.settle(follow)
 
         self.suite.once.get(("warm", group), run)
 
     def _steps(self, fixture: str, param: Any) -> list[Callable[[], object]]:
-        """Return the independent calls that make a subject: one, or one per example of a property (each sends it
-        and makes the request its cases make next)."""
+        """Return the independent calls that make a subject: one, or one per example of a property."""
         if fixture != "fuzzed":
             return [partial(MAKERS[fixture], self, param)]
         try:
@@ -150,10 +149,18 @@ MAKERS: Mapping[str, Callable[[Subjects, Any], Any]] = {
     "race": _race,
     "fuzzed": _fuzzed,
 }
-# What cases read of a subject after it is made: warmed with it. (Races run their rounds when judged.)
-FOLLOW_UPS: Mapping[type, Sequence[Callable[[Any], object]]] = {
-    Created: (lambda c: c.read_location, lambda c: c.read),
-    Refusal: (lambda r: r.kept,),
+
+
+def _nothing(subject: object) -> list[Callable[[], object]]:
+    return []
+
+
+# The requests cases make of a subject after it is made, as calls: warmed with it. (Races run their rounds when
+# judged.)
+FOLLOW_UPS: Mapping[type, Callable[[Any], list[Callable[[], object]]]] = {
+    Created: lambda c: [partial(getattr, c, "read_location"), partial(getattr, c, "read")],
+    Refusal: lambda r: [partial(getattr, r, "kept")],
+    Fuzzing: lambda f: f.follow_ups(),
 }
 
 

@@ -7,6 +7,8 @@ it again (--fuzz-examples, --hypothesis-seed)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from hypothesis.strategies import SearchStrategy
 
@@ -14,7 +16,7 @@ from conformance import checks
 from conformance.cases import Case, Property, properties, refusal_cases
 from conformance.created import CONTENT_TYPE, ID, LOCATION, READABLE, Created
 from conformance.fuzzing import Example, Fuzzing
-from conformance.refused import Attempt
+from conformance.refused import Attempt, kept_together
 from conformance.resources import TYPES, Marker
 from conformance.strategies import invalid, valid
 from conformance.success import read_round_trip, response_round_trip
@@ -90,7 +92,7 @@ VALID = Property(
             (CONTENT_TYPE, LOCATION, READABLE, ID, READ),
         ),
     ),
-    lambda c: c.read,
+    lambda made: [partial(getattr, c, "read") for c in made],
     accepted=ACCEPTED,
 )
 REFUSE = Attempt(
@@ -110,7 +112,7 @@ INVALID = Property(
     "every generated invalid resource",
     invalid_examples,
     refusal_cases(REFUSE),
-    lambda r: r.kept,
+    kept_together,
     attempt=REFUSE,
 )
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from conformance import refused
 from conformance.fuzzing import Fuzzing
 from conformance.resources import Marker
 from scenarios.test_fuzz import invalid_examples, valid_examples
@@ -59,3 +60,13 @@ def test_a_failure_shows_the_shrunk_resource_and_how_to_send_it(
     reproducer = run.output.split("\n\nReproduce with:\n")[1]
     assert reproducer.startswith(f"curl -i -X POST {url}/Patient ")
     assert f"then, with the id the server gives it:\ncurl -i -X GET {url}/Patient/" in reproducer
+
+
+def test_a_search_for_many_refusals_at_once_is_trusted_only_when_it_shows_every_match() -> None:
+    """A page with a next link, or a total beyond the entries shown, cannot settle what was kept: each refusal
+    then searches alone (a server's default page size must not hide a stored invalid resource)."""
+    entry = {"resource": {"resourceType": "Patient", "id": "a"}}
+    assert not refused._paged({"resourceType": "Bundle", "total": 1, "entry": [entry]})
+    assert not refused._paged({"resourceType": "Bundle", "total": 0})
+    assert refused._paged({"resourceType": "Bundle", "total": 2, "entry": [entry]})
+    assert refused._paged({"resourceType": "Bundle", "link": [{"relation": "next", "url": "x"}], "entry": [entry]})
