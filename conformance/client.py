@@ -18,6 +18,8 @@ from conformance.secrets import SECRETS, redact_url
 
 FHIR_JSON = "application/fhir+json"
 TRANSCRIPT_BODY_LIMIT = 20_000
+# Response bodies up to this size keep their parsed JSON beside their bytes.
+KEEP_PARSED = 1 << 20
 # Consecutive requests without an answer after which the server counts as stopped (the run then ends).
 STOP_AFTER = 2
 
@@ -53,13 +55,19 @@ class Exchange:
         """Return the first response header of that name, or None."""
         return next((v for k, v in self.response_headers if k.lower() == name.lower()), None)
 
-    @cached_property
+    @property
     def json(self) -> Any:
         """Return the response body parsed as FHIR JSON, or None when it is empty or not JSON."""
+        if "_json" in self.__dict__:
+            return self.__dict__["_json"]
         try:
-            return fhirjson.loads(self.response_body) if self.response_body.strip() else None
+            value = fhirjson.loads(self.response_body) if self.response_body.strip() else None
         except ValueError:
-            return None
+            value = None
+        # A body of MiBs (the large-resource cases) is parsed each time it is asked for rather than kept twice.
+        if len(self.response_body) <= KEEP_PARSED:
+            self.__dict__["_json"] = value  # a frozen dataclass: its fields stay, this cache is its own
+        return value
 
     @property
     def resource(self) -> dict[str, Any] | None:
