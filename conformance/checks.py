@@ -40,10 +40,14 @@ class ConformanceFailure(AssertionError):
         example = f"\n\n{self.example}" if self.example else ""
         if self.exchange is None:
             return self.summary + example
-        steps = self.exchange.curl()
+        return f"{self.summary}{example}\n\nReproduce with:\n{self.reproducer()}"
+
+    def reproducer(self) -> str:
+        """Return the curl commands that repeat the failure: first the one that sent its generated example."""
+        steps = self.exchange.curl() if self.exchange is not None else ""
         if self.sent_by is not None and self.sent_by is not self.exchange:
             steps = f"{self.sent_by.curl()}\n\nthen, with the id the server gives it:\n{steps}"
-        return f"{self.summary}{example}\n\nReproduce with:\n{steps}"
+        return steps
 
     def shown_with(
         self, heading: str, resource: Mapping[str, Any], sent_by: Exchange | None = None

@@ -216,7 +216,9 @@ def _grade(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestRe
         _add_properties(item, report, verdict.properties())
         if isinstance(error, ConformanceFailure):
             if error.exchange is not None:  # results.json's evidence; a report attribute reaches the xdist controller
-                evidence = {"transcript": error.exchange.transcript(), "curl": error.exchange.curl()}
+                evidence = {"transcript": error.exchange.transcript(), "curl": error.reproducer()}
+                if error.example:  # the shrunk resource of a property, as indented JSON under its heading
+                    evidence["example"] = error.example
                 report.fhir_evidence = evidence  # type: ignore[attr-defined]
             heading = f"[{verdict.level.name} {verdict.requirement}] {marker.kwargs['description']}"
             # The verdict's message, then the reproducer of the exchange that showed it.

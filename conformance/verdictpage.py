@@ -133,8 +133,9 @@ def _requirement(entry: Mapping[str, Any], css: str) -> str:
     link = f'<a href="{html.escape(entry["anchor"])}">{source}</a>' if entry["anchor"] else source
     case = html.escape(entry["first_case"].rpartition("::")[2])
     evidence = entry["evidence"]
+    example = f"<pre>{html.escape(evidence['example'])}</pre>" if evidence and evidence.get("example") else ""
     shown = (
-        f"<details><summary>Evidence: the exchange</summary><pre>{html.escape(evidence['transcript'])}</pre>"
+        f"<details><summary>Evidence: the exchange</summary>{example}<pre>{html.escape(evidence['transcript'])}</pre>"
         f"<p>Reproduce:</p><pre>{html.escape(evidence['curl'])}</pre></details>"
         if evidence
         else ""

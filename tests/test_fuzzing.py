@@ -46,7 +46,7 @@ def test_a_failure_shows_the_shrunk_resource_and_how_to_send_it(
     tmp_path: Path, reference_server: Callable[..., str]
 ) -> None:
     """A read that loses every character beyond the BMP: the failure shows a small resource holding one such
-    character, the curl command that creates it and the one that reads it back."""
+    character, the curl command that creates it and the one that reads it back; results.json keeps both."""
     url = reference_server(validates=True, faults=frozenset({"read-replaces-astral-characters"}))
     run = run_suite(
         tmp_path, f"--base-url={url}", "scenarios/test_fuzz.py", "-k", "patient-valid-read-round-trip",
@@ -60,6 +60,9 @@ def test_a_failure_shows_the_shrunk_resource_and_how_to_send_it(
     reproducer = run.output.split("\n\nReproduce with:\n")[1]
     assert reproducer.startswith(f"curl -i -X POST {url}/Patient ")
     assert f"then, with the id the server gives it:\ncurl -i -X GET {url}/Patient/" in reproducer
+    evidence = next(r for r in run.results["requirements"] if r["id"] == "fuzz.valid.round-trip")["evidence"]
+    assert evidence["example"] == heading + example and reproducer.startswith(evidence["curl"])
+    assert evidence["curl"].endswith("-H 'Accept: application/fhir+json'") and evidence["curl"].count("curl -i") == 2
 
 
 def test_a_search_for_many_refusals_at_once_is_trusted_only_when_it_shows_every_match() -> None:
