@@ -18,6 +18,8 @@ from conformance.secrets import SECRETS, redact_url
 
 FHIR_JSON = "application/fhir+json"
 TRANSCRIPT_BODY_LIMIT = 20_000
+# Requests that may go again when the connection they went on was closed under them (RFC 9110 section 9.2.2).
+IDEMPOTENT = frozenset(("GET", "HEAD", "DELETE", "PUT"))
 # Response bodies up to this size keep their parsed JSON beside their bytes.
 KEEP_PARSED = 1 << 20
 # Consecutive requests without an answer after which the server counts as stopped (the run then ends).
@@ -150,7 +152,7 @@ class FhirClient:
         if self.stopped:
             return shown(0, error="not sent: the server had stopped answering")
         try:
-            response = self._http.request(method, url, content=body or None, headers=sent)
+            response = self._send(method, url, body, sent)
         except httpx.HTTPError as error:
             # Only the server's own base counts: a Location naming another host may well not answer.
             self.unanswered += url.startswith(self.base_url)
@@ -173,6 +175,16 @@ class FhirClient:
     def transaction(self, bundle: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Exchange:
         """POST a Bundle to the base itself (R4 http.html#transaction: POST [base])."""
         return self._post(self.base_url, bundle, headers)
+
+    def _send(self, method: str, url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> httpx.Response:
+        """Send a request; an idempotent one goes again once on a fresh connection when the one it went on was
+        closed under it (a server may close a kept-alive connection at any time, e.g. after answering a 500)."""
+        try:
+            return self._http.request(method, url, content=body or None, headers=headers)
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            if method not in IDEMPOTENT:
+                raise
+            return self._http.request(method, url, content=body or None, headers=headers)
 
     def _post(self, path: str, resource: Mapping[str, Any], headers: Mapping[str, str] | None) -> Exchange:
         """POST a resource as application/fhir+json."""

@@ -1,9 +1,9 @@
 """Generated resources (hypothesis): every valid one is accepted, gets an id, a meta.versionId and a
-meta.lastUpdated, and comes back exactly as sent in the response and in a read, each decimal written as sent (the
-status code, Location and ETag of a create are the create scenarios' to judge); every invalid one is refused as
-the validation claim asks, with an OperationOutcome, nothing of it stored, never a 5xx (FHIR R4 http.html#create).
-A failing case shows the smallest failing resource hypothesis shrank its failure to, and a curl command that sends
-it again (--fuzz-examples, --hypothesis-seed)."""
+meta.lastUpdated, a Location and an ETag naming them (the create rows themselves, judged on every example), and
+comes back exactly as sent in the response and in a read, each decimal written as sent; every invalid one is
+refused as the validation claim asks, with an OperationOutcome, nothing of it stored, never a 5xx (FHIR R4
+http.html#create). A failing case shows the smallest failing resource hypothesis shrank its failure to, and the
+curl commands that send it again (--fuzz-examples, --hypothesis-seed)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from hypothesis.strategies import SearchStrategy
 
 from conformance import checks
 from conformance.cases import Case, Property, properties, refusal_cases
-from conformance.created import CONTENT_TYPE, ID, LOCATION, READABLE, Created
+from conformance.created import CONTENT_TYPE, ID, LOCATION, READABLE, VERSION_ID, Created
 from conformance.fuzzing import Example, Fuzzing
 from conformance.refused import Attempt, kept_together
 from conformance.resources import TYPES, Marker
 from conformance.strategies import invalid, valid
-from conformance.success import read_round_trip, response_round_trip
+from conformance.success import etag_version, location_id, location_version, read_round_trip, response_round_trip
 
 ACCEPTED = "fuzz.valid.accepted"
+RESOURCE = (LOCATION, READABLE)  # the created resource: the response body, or else what the Location reads
 SUCCESS = "fuzz.valid.success"
 READ = "fuzz.valid.round-trip"
 
@@ -69,6 +70,27 @@ VALID = Property(
             SUCCESS,
             success,
             (LOCATION, READABLE),
+        ),
+        Case(
+            "location-id",
+            "the Location names the new id",
+            "create.location.id",
+            location_id,
+            (*RESOURCE, ID),
+        ),
+        Case(
+            "location-version",
+            "the Location names the new meta.versionId",
+            "create.location.version",
+            location_version,
+            (*RESOURCE, VERSION_ID),
+        ),
+        Case(
+            "etag-version",
+            "an ETag, if sent, carries the new meta.versionId",
+            "create.etag.version",
+            etag_version,
+            (*RESOURCE, VERSION_ID),
         ),
         Case(
             "response-round-trip",

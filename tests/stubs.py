@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,3 +55,29 @@ def stub_server(post_status: int | None) -> Iterator[str]:
         release.set()
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def dropping_server() -> Iterator[str]:
+    """Close the first connection after reading its request, without an answer; answer later ones 200 and close."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+    )
+
+    def serve() -> None:
+        for number in itertools.count():
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener is closed: the test is over
+                return
+            with connection:
+                connection.recv(65536)
+                if number:
+                    connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()

@@ -14,6 +14,7 @@ from conformance import checks, fhirjson
 from conformance.checks import ConformanceFailure
 from conformance.client import Exchange, FhirClient, parse_location
 from conformance.secrets import SECRETS
+from tests.stubs import dropping_server
 
 SECRETS.add_headers([("X-Tenant", "t-1-key")])
 
@@ -273,3 +274,16 @@ def test_an_outcome_needs_one_issue_coded_from_the_r4_value_sets(issues: Any, pa
     else:
         with pytest.raises(ConformanceFailure, match="expected an issue with a severity from issue-severity"):
             checks.issue_codes(exchange(400), outcome)
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 200), ("DELETE", 200), ("POST", 0)])
+def test_an_idempotent_request_goes_again_when_its_connection_is_closed_under_it(method: str, status: int) -> None:
+    """A server may close a connection without answering (a kept-alive one, after an error): a GET or DELETE
+    goes again once on a new connection; a POST does not, since the server may have made what it sent."""
+    with dropping_server() as url:
+        client = FhirClient(url, timeout=5)
+        answered = client.request(
+            method, "Patient/x" if method != "POST" else "Patient", b"{}" if method == "POST" else b""
+        )
+        client.close()
+    assert answered.status == status, answered.error
