@@ -18,6 +18,7 @@ from conformance.server.faults.model import (
     ErrorReply,
     Fault,
     Reply,
+    setting,
 )
 from conformance.server.fhirhttp import FhirError, Rule, location
 from conformance.server.storage import Created, Criterion, Match, MultipleMatches, Storage
@@ -25,14 +26,6 @@ from conformance.server.storage import Created, Criterion, Match, MultipleMatche
 # Seconds between the check and the insert of the racing faults: far longer than a request takes
 # to reach the check, so concurrent identical creates all find nothing before any one inserts.
 RACE_WINDOW = 0.05
-
-
-def _set(**changes: Any) -> Callable[[Any], None]:
-    def change(target: Any) -> None:
-        for name, value in changes.items():
-            setattr(target, name, value)
-
-    return change
 
 
 def unconditional(storage: Storage, tenant: str, resource: dict[str, Any], criteria: Sequence[Criterion]) -> Created:
@@ -155,20 +148,20 @@ _FAULTS = [
           CONDITION, _first_parameter_only),
     Fault("no-match-refused", "ccreate.match.none",
           "A condition matching nothing answers 412, as if it matched several.", CONDITION,
-          _set(store=_refuse_no_match)),
+          setting(store=_refuse_no_match)),
     Fault("multiple-matches-create", "ccreate.match.multiple",
           "A condition matching two or more resources creates one more (201), not 412.",
-          CONDITION, _set(store=_create_anyway)),
+          CONDITION, setting(store=_create_anyway)),
     Fault("multiple-matches-200", "ccreate.match.multiple",
           "A condition matching two or more resources answers 200 with the first, not 412.",
-          CONDITION, _set(store=first_match)),
+          CONDITION, setting(store=first_match)),
     Fault("multiple-matches-bare-412", "ccreate.match.multiple-outcome",
           "A 412 carries no OperationOutcome.", ERROR_RESPONSE, _bare_412),
     Fault("one-match-201", "ccreate.match.one",
           "A condition matching one resource answers 201 (nothing is created).", MATCH_RESPONSE, _as_created),
     Fault("one-match-duplicates", "ccreate.match.one",
           "A condition matching one resource answers 200 with it but stores a duplicate.",
-          CONDITION, _set(store=_duplicate)),
+          CONDITION, setting(store=_duplicate)),
     Fault("one-match-new-body", "ccreate.match.body",
           "A condition matching one resource answers 200 with a body under another id.", MATCH_RESPONSE, _new_body),
     Fault("one-match-other-version", "ccreate.match.headers",
@@ -187,7 +180,7 @@ _FAULTS = [
           CONDITION, _on_query(_query_match_created)),
     Fault("check-then-insert-race", "ccreate.race.single",
           f"A conditional create checks, pauses {RACE_WINDOW * 1000:g} ms, then inserts: concurrent ones duplicate.",
-          CONDITION, _set(store=_check_then_insert)),
+          CONDITION, setting(store=_check_then_insert)),
 ]
 # fmt: on
 # Each is shown on a server that claims the query form too: a fault of the matching both forms share shows

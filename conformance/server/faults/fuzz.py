@@ -24,7 +24,7 @@ from conformance.server.faults.model import (
     Reply,
     Submitted,
 )
-from conformance.server.faults.rejections import CLAIMS_VALIDATION, crash_on, plain_text, store_anyway
+from conformance.server.faults.rejections import CLAIMS_VALIDATION, crash_on, plain_text, question_marks, store_anyway
 from conformance.server.fhirhttp import Rule
 
 # Meta elements a client may set (R4 resource.html#Meta); the server sets versionId and lastUpdated.
@@ -96,12 +96,8 @@ def _expand_exponents(reply: Reply) -> None:
     reply.body = map_leaves(reply.body, _plain_digits)
 
 
-def _bmp_only(value: Any) -> Any:
-    return ASTRAL.sub("?", value) if isinstance(value, str) else value
-
-
 def _read_astral_as_question_marks(reply: Reply) -> None:
-    reply.body = map_leaves(reply.body, _bmp_only)
+    reply.body = question_marks(ASTRAL, reply.body)
 
 
 def _inside_extension(expression: str | None) -> bool:

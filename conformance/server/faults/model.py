@@ -174,3 +174,13 @@ class Fault:
     stage: str
     apply: Callable[[Any], None]
     config: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+def setting(**changes: Any) -> Callable[[Any], None]:
+    """Return a fault's effect that sets attributes of its target (a step of a Condition or TransactionPlan)."""
+
+    def change(target: Any) -> None:
+        for name, value in changes.items():
+            setattr(target, name, value)
+
+    return change

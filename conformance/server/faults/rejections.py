@@ -153,12 +153,13 @@ def _crash_when_deep(target: Assignment) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
 
-def _latin_1(value: Any) -> Any:
-    return NOT_LATIN_1.sub("?", value) if isinstance(value, str) else value
+def question_marks(characters: re.Pattern[str], value: Any) -> Any:
+    """Return a JSON value whose strings have each of `characters` as '?', as a column that cannot hold them does."""
+    return map_leaves(value, lambda leaf: characters.sub("?", leaf) if isinstance(leaf, str) else leaf)
 
 
 def _store_latin_1(target: Assignment) -> None:
-    target.resource = map_leaves(target.resource, _latin_1)
+    target.resource = question_marks(NOT_LATIN_1, target.resource)
 
 
 def _fhir_json_content_type(reply: Reply) -> None:

@@ -17,16 +17,9 @@ from conformance.server.faults.model import (
     Fault,
     Reply,
     TransactionPlan,
+    setting,
 )
 from conformance.server.storage import Storage
-
-
-def _set(**changes: Any) -> Callable[[TransactionPlan], None]:
-    def change(plan: TransactionPlan) -> None:
-        for name, value in changes.items():
-            setattr(plan, name, value)
-
-    return change
 
 
 def _no_condition(request: dict[str, Any]) -> None:
@@ -91,19 +84,19 @@ def _bare_failure(reply: ErrorReply) -> None:
 FAULTS = [
     Fault("bundle-condition-ignored", "tx.entry.as-interaction",
           "A transaction entry's request.ifNoneExist is ignored: the entry always creates.",
-          TRANSACTION, _set(if_none_exist=_no_condition)),
+          TRANSACTION, setting(if_none_exist=_no_condition)),
     Fault("bundle-condition-any-case", "tx.if-none-exist.case",
           "A transaction entry's condition is read from ifNoneExist in any letter case (IfNoneExist too).",
-          TRANSACTION, _set(if_none_exist=_any_case)),
+          TRANSACTION, setting(if_none_exist=_any_case)),
     Fault("bundle-multiple-matches-first", "tx.if-none-exist.multiple",
           "A transaction entry whose ifNoneExist matches several resources takes the first; the transaction succeeds.",
-          TRANSACTION, _set(prepare=_first_of_several)),
+          TRANSACTION, setting(prepare=_first_of_several)),
     Fault("bundle-check-then-insert-race", "tx.if-none-exist.race",
           f"A transaction looks its conditions up first, pauses {RACE_WINDOW * 1000:g} ms, then inserts: "
-          "concurrent identical transactions duplicate.", TRANSACTION, _set(prepare=_resolve_early)),
+          "concurrent identical transactions duplicate.", TRANSACTION, setting(prepare=_resolve_early)),
     Fault("bundle-not-atomic", "tx.atomic.all-or-nothing",
           "Each transaction entry commits alone: entries before a failing one stay stored.",
-          TRANSACTION, _set(scope=contextlib.nullcontext)),
+          TRANSACTION, setting(scope=contextlib.nullcontext)),
     Fault("urn-references-kept", "tx.placeholder.references",
           "References to a transaction entry's fullUrl (urn:uuid) are stored unchanged.",
           TRANSACTION, _toggle("reference")),
@@ -118,7 +111,7 @@ FAULTS = [
           TRANSACTION, _toggle("canonical")),
     Fault("urn-version-dropped", "tx.placeholder.version-specific",
           "A version-specific link to a transaction entry becomes a plain Type/id.",
-          TRANSACTION, _set(keep_versions=False)),
+          TRANSACTION, setting(keep_versions=False)),
     Fault("bundle-response-reversed", "tx.response.bundle",
           "The transaction-response lists its entries in reverse order.", TRANSACTION_RESPONSE, _reverse),
     Fault("bundle-entry-no-location", "tx.response.entry",
