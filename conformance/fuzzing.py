@@ -250,10 +250,10 @@ class Properties:
             suite = self.suite
             cases = [case for case in claim.cases if not suite.not_applicable(case.verifies)]
             examples = claim.examples(resource_type, suite.run.marker)
-            drawn = run_seed(suite.settings.hypothesis_seed, suite.target.seed)
+            seeded = run_seed(suite.settings.hypothesis_seed, suite.target.seed)
             send = self._sender(claim, resource_type)
             count = suite.settings.fuzz_examples
-            self._fuzzings[key] = Fuzzing(examples, cases, send, claim.follow_up, count, drawn)
+            self._fuzzings[key] = Fuzzing(examples, cases, send, claim.follow_up, count, seeded)
         return self._fuzzings[key]
 
     def _sender(self, claim: Property, resource_type: str) -> Callable[[Json], Subject]:

@@ -11,7 +11,7 @@ from conformance import checks, fhirjson
 from conformance.client import Exchange, FhirClient
 from conformance.concurrency import made_once
 from conformance.created import ID, LOCATION, READABLE, SUCCEEDED, Created
-from conformance.resources import MARKER_SYSTEM, TYPES, Run
+from conformance.resources import TYPES, Run, marker_identifier, token
 
 OUTCOME = "reject.outcome.present"
 ISSUE_TYPE = "reject.outcome.issue-type"
@@ -149,7 +149,7 @@ class Refusal:
     @property
     def identifier(self) -> dict[str, Any]:
         """Return the run-unique identifier the body carries (the marker system's)."""
-        return next(i for i in self.sent["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM)
+        return marker_identifier(self.sent)
 
     @property
     def searched(self) -> tuple[str, ...]:
@@ -161,7 +161,7 @@ class Refusal:
         """Search every type the body could be stored as for its identifier; return what the server kept."""
         kept = []
         for rtype in self.searched:
-            search = self.record(self.client.search(rtype, {"identifier": _token(self.identifier)}))
+            search = self.record(self.client.search(rtype, {"identifier": token(self.identifier)}))
             if search.status != 200 or search.resource is None:
                 checks.not_applicable(f"a search of {rtype} by identifier answered {checks.received_status(search)}")
             kept += self.kept_in(rtype, search.resource)
@@ -203,7 +203,7 @@ def _search_together(refusals: Sequence[Refusal]) -> None:
     """Search for the identifiers of refusals of one type at once; each refusal then knows what was kept of it,
     unless the answer cannot settle it (not a searchset, or paged), when each searches alone as it is judged."""
     rtype = refusals[0].searched[0]
-    tokens = ",".join(_token(r.identifier) for r in refusals)
+    tokens = ",".join(token(r.identifier) for r in refusals)  # a run-unique value holds no comma
     search = refusals[0].client.search(rtype, {"identifier": tokens})
     bundle = search.resource
     if search.status != 200 or bundle is None or _paged(bundle):
@@ -221,11 +221,6 @@ def _paged(bundle: Mapping[str, Any]) -> bool:
     return any(isinstance(k, dict) and k.get("relation") == "next" for k in links) or (
         isinstance(total, int) and total > len(entries)
     )
-
-
-def _token(identifier: Mapping[str, Any]) -> str:
-    """Return an identifier as a token search value, system|value (a run-unique value holds no comma)."""
-    return f"{identifier['system']}|{identifier['value']}"
 
 
 def refused(r: Refusal) -> None:

@@ -162,8 +162,17 @@ def by_identifier(resource: Mapping[str, Any]) -> str:
     """Return the condition naming a resource's run-unique identifier: identifier=system|value."""
     # The most portable condition (servers-in-the-wild: some accept no other), built only from
     # the run's own marker, so it can match nothing but the run's resources.
-    identifier = resource["identifier"][0]
-    return f"identifier={identifier['system']}|{identifier['value']}"
+    return f"identifier={token(resource['identifier'][0])}"
+
+
+def token(identifier: Mapping[str, Any]) -> str:
+    """Return an identifier as a token search value: system|value."""
+    return f"{identifier['system']}|{identifier['value']}"
+
+
+def marker_identifier(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the run-unique identifier a resource carries: the one in the marker's system."""
+    return next(i for i in resource["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM)
 
 
 EXTENSION = "https://example.org/fhir/StructureDefinition"
@@ -233,8 +242,7 @@ class Run:
         """Return a copy of a generated resource whose marker identifier takes a value no other resource carries."""
         # Generated marker identifiers repeat across examples: the run's search by identifier needs one each.
         marked = copy.deepcopy(dict(resource))
-        own = next(i for i in marked["identifier"] if isinstance(i, dict) and i.get("system") == MARKER_SYSTEM)
-        own["value"] = f"{self.marker.code}-{self.serial()}"
+        marker_identifier(marked)["value"] = f"{self.marker.code}-{self.serial()}"
         return marked
 
     def sample(self, resource_type: str) -> dict[str, Any]:

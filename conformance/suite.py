@@ -100,9 +100,9 @@ class Suite:
         """Create a resource as it is (a generated one); its cases compare with what the wire carried."""
         exchange = self.run.send(sent)
         self._watch(exchange, baseline=False)
-        # FHIR JSON has one number type: 100 comes back as an integer, and a Decimal is written as Python
-        # writes it (0.00000010 as 1.0E-7, the same precision).
-        return self.made(fhirjson.loads(fhirjson.dumps(sent)), exchange, accepted)
+        # Read back from the body sent: FHIR JSON has one number type (100 comes back as an integer), and a
+        # Decimal is written as Python writes it (0.00000010 as 1.0E-7, the same precision).
+        return self.made(fhirjson.loads(exchange.request_body), exchange, accepted)
 
     def _send(self, attempt: Attempt, sent: dict[str, Any]) -> Exchange:
         """POST an attempt's body; remember what a server that accepted it made, for the cleanup."""

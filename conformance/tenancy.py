@@ -13,7 +13,7 @@ from conformance.client import Exchange, FhirClient
 from conformance.created import Created
 from conformance.identities import FORGED, NO_KEY_HEADER, OTHER
 from conformance.profile import Tag
-from conformance.resources import REQUESTS, Request
+from conformance.resources import REQUESTS, Request, token
 from conformance.suite import Suite
 
 INJECTED = "tenancy.tag.injected"
@@ -116,7 +116,7 @@ class Subject:
     @property
     def by_identifier(self) -> dict[str, str]:
         """Return the search parameters that find the create's resource by its identifier."""
-        return {"identifier": f"{self.identifier['system']}|{self.identifier['value']}"}
+        return {"identifier": token(self.identifier)}
 
     @property
     def exchanges(self) -> list[Exchange]:

@@ -40,8 +40,8 @@ def invalid_examples(resource_type: str, marker: Marker) -> SearchStrategy[Examp
 
 
 def success(c: Created) -> None:
-    """The server gives the resource an id, a meta.versionId and a meta.lastUpdated (what the Location and ETag
-    say of them is charged to their own rows, by the create scenarios)."""
+    """The server gives the resource an id, a meta.versionId and a meta.lastUpdated (charged here, whichever
+    create row the accessor names; what the Location and ETag say of them are cases of their own)."""
     _ = c.resource  # the subject: without it the case is blocked, as the create cases are
     try:
         _ = c.id, c.version_id, c.last_updated
