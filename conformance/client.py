@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import shlex
 import ssl
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property, partial
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
@@ -118,14 +119,46 @@ class Recorded(Protocol):
     exchanges: list[Exchange]
 
 
+@dataclass
+class Silence:
+    """How a server has been answering, shared by every client of the run that talks to it (other identities,
+    racers): once STOP_AFTER requests of one method in a row got no answer, none of them sends another (a server
+    that never answers a POST may well answer every GET in between)."""
+
+    unanswered: dict[str, int] = field(default_factory=dict)  # by method: consecutive requests without an answer
+    last: str = ""  # the last request that got no answer, and why
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def stopped(self) -> bool:
+        """Tell whether the server stopped answering."""
+        return any(count >= STOP_AFTER for count in self.unanswered.values())
+
+    def heard(self, method: str) -> None:
+        """Note an answer to a request of this method."""
+        with self._lock:
+            self.unanswered[method] = 0
+
+    def missed(self, method: str, why: str, counts: bool) -> None:
+        """Note a request without an answer (`counts`: it went to the server's own base)."""
+        with self._lock:
+            self.unanswered[method] = self.unanswered.get(method, 0) + counts
+            self.last = why
+
+
 class FhirClient:
     """An httpx client bound to one FHIR base URL and the headers of the server profile."""
 
-    def __init__(self, base_url: str, headers: Sequence[tuple[str, str]] = (), timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        headers: Sequence[tuple[str, str]] = (),
+        timeout: float = 30.0,
+        silence: Silence | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.unanswered = 0  # consecutive requests without an answer
-        self.silence = ""  # the last request that got no answer, and why
+        self.silence = silence or Silence()  # a sibling's or another identity's client shares its server's
         self.headers = tuple(headers)  # the profile's, sent on every request
         self._headers = [("Accept", FHIR_JSON), *headers]
         limits = httpx.Timeout(timeout, connect=min(timeout, 5.0))
@@ -134,11 +167,12 @@ class FhirClient:
     @property
     def stopped(self) -> bool:
         """Tell whether the server stopped answering (so no more requests are sent)."""
-        return self.unanswered >= STOP_AFTER
+        return self.silence.stopped
 
-    def sibling(self) -> FhirClient:
-        """Return a client of its own connections to the same base, with the same headers (a racer)."""
-        return FhirClient(self.base_url, self.headers, self.timeout)
+    def sibling(self, headers: Sequence[tuple[str, str]] | None = None) -> FhirClient:
+        """Return a client of its own connections to the same base, with the same headers unless others are given
+        (a racer, another identity), that learns with this one when the server stops answering."""
+        return FhirClient(self.base_url, self.headers if headers is None else headers, self.timeout, self.silence)
 
     def url(self, path: str) -> str:
         """Resolve a path or a relative reference (such as a relative Location) against the base."""
@@ -155,10 +189,10 @@ class FhirClient:
             response = self._send(method, url, body, sent)
         except httpx.HTTPError as error:
             # Only the server's own base counts: a Location naming another host may well not answer.
-            self.unanswered += url.startswith(self.base_url)
-            self.silence = f"{method} {redact_url(url)}: {_no_answer(error, self.timeout)}"
-            return shown(0, error=_no_answer(error, self.timeout))
-        self.unanswered = 0
+            why = _no_answer(error, self.timeout)
+            self.silence.missed(method, f"{method} {redact_url(url)}: {why}", url.startswith(self.base_url))
+            return shown(0, error=why)
+        self.silence.heard(method)
         return shown(response.status_code, tuple(response.headers.items()), response.content)
 
     def create(

@@ -69,7 +69,7 @@ class Suite:
         """Return the Run of an identity (identities.identities), made on first use."""
 
         def make() -> Run:
-            client = FhirClient(self.client.base_url, self.identities[identity], timeout=self.settings.timeout)
+            client = self.client.sibling(self.identities[identity])
             return self.runs.setdefault(identity, Run(client, self.run.marker, f"{self.run.origin}{identity}-"))
 
         return self.runs[identity] if identity == OWN else self.once.get(("run", identity), make)
@@ -139,7 +139,7 @@ class Suite:
         if self._credentials_refused:
             return EXIT_USAGE, self._credentials_refused
         if self.client.stopped:
-            return EXIT_FAILED, f"the server stopped answering: {self.client.silence}"
+            return EXIT_FAILED, f"the server stopped answering: {self.client.silence.last}"
         return None
 
     def unsupported(self, resource_type: str) -> str | None:

@@ -93,11 +93,13 @@ def test_a_blocked_shall_paints_the_last_line_red(tmp_path: Path, reference_serv
     assert "\x1b[31m" in run.output.splitlines()[-1]
 
 
-def test_a_server_that_never_answers_a_post_ends_the_run_fast(tmp_path: Path) -> None:
-    """With --timeout 2, a server that reads POSTs and never answers stops the run in about two timeouts, exit 1."""
+@pytest.mark.parametrize("concurrency", ["8", "1"])
+def test_a_server_that_never_answers_a_post_ends_the_run_fast(tmp_path: Path, concurrency: str) -> None:
+    """With --timeout 2, a server that reads POSTs and never answers (but answers every GET between them) stops
+    the run in about two timeouts, exit 1, whether requests go out together or one at a time."""
     with stub_server(post_status=None) as url:
         started = time.monotonic()
-        run = run_suite(tmp_path, f"--base-url={url}", "--timeout=2", timeout=60)
+        run = run_suite(tmp_path, f"--base-url={url}", "--timeout=2", f"--concurrency={concurrency}", timeout=60)
         elapsed = time.monotonic() - started
     assert run.returncode == 1, run.output
     assert elapsed < 2 * 2 + 8, elapsed
