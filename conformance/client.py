@@ -126,24 +126,45 @@ class Silence:
     that never answers a POST may well answer every GET in between)."""
 
     unanswered: dict[str, int] = field(default_factory=dict)  # by method: consecutive requests without an answer
+    pending: dict[str, int] = field(default_factory=dict)  # by method: requests sent and not yet settled
     last: str = ""  # the last request that got no answer, and why
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
     def stopped(self) -> bool:
         """Tell whether the server stopped answering."""
         return any(count >= STOP_AFTER for count in self.unanswered.values())
 
+    def sending(self, method: str) -> bool:
+        """Return whether to send a request of this method, and count it as pending; after a request of it got no
+        answer, first wait for those already out, which tell whether the server stopped (requests sent together
+        would otherwise each wait out a timeout again)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.stopped or not self._doubtful(method))
+            if self.stopped:
+                return False
+            self.pending[method] = self.pending.get(method, 0) + 1
+            return True
+
+    def _doubtful(self, method: str) -> bool:
+        """Tell whether a request of this method got no answer while others of it are still out."""
+        return bool(self.unanswered.get(method) and self.pending.get(method))
+
     def heard(self, method: str) -> None:
         """Note an answer to a request of this method."""
-        with self._lock:
-            self.unanswered[method] = 0
+        self._settled(method, 0)
 
     def missed(self, method: str, why: str, counts: bool) -> None:
         """Note a request without an answer (`counts`: it went to the server's own base)."""
-        with self._lock:
-            self.unanswered[method] = self.unanswered.get(method, 0) + counts
+        with self._changed:
             self.last = why
+            self._settled(method, self.unanswered.get(method, 0) + counts)
+
+    def _settled(self, method: str, unanswered: int) -> None:
+        with self._changed:
+            self.unanswered[method] = unanswered
+            self.pending[method] -= 1
+            self._changed.notify_all()
 
 
 class FhirClient:
@@ -183,7 +204,7 @@ class FhirClient:
         sent = tuple(_merged(self._headers, headers or {}))
         url = self.url(path)
         shown = partial(Exchange, method, redact_url(url), sent, body)
-        if self.stopped:
+        if not self.silence.sending(method):
             return shown(0, error="not sent: the server had stopped answering")
         try:
             response = self._send(method, url, body, sent)
@@ -192,6 +213,9 @@ class FhirClient:
             why = _no_answer(error, self.timeout)
             self.silence.missed(method, f"{method} {redact_url(url)}: {why}", url.startswith(self.base_url))
             return shown(0, error=why)
+        except BaseException:  # interrupted: settle it, so that no other request waits on it
+            self.silence.missed(method, self.silence.last, counts=False)
+            raise
         self.silence.heard(method)
         return shown(response.status_code, tuple(response.headers.items()), response.content)
 
