@@ -155,7 +155,7 @@ class Silence:
         self._settled(method, 0)
 
     def missed(self, method: str, why: str, counts: bool) -> None:
-        """Note a request without an answer (`counts`: it went to the server's own base)."""
+        """Note a request without an answer (`counts`: False where it was interrupted rather than unanswered)."""
         with self._changed:
             self.last = why
             self._settled(method, self.unanswered.get(method, 0) + counts)
@@ -204,14 +204,17 @@ class FhirClient:
         sent = tuple(_merged(self._headers, headers or {}))
         url = self.url(path)
         shown = partial(Exchange, method, redact_url(url), sent, body)
+        if _origin(url) != _origin(self.base_url):
+            # A Location may name any host: the run's requests, and the credentials in them, go to the server alone.
+            elsewhere = redact_url(_origin(url))
+            return shown(0, error=f"not sent: {elsewhere} is not the base URL's host, and the suite sends only there")
         if not self.silence.sending(method):
             return shown(0, error="not sent: the server had stopped answering")
         try:
             response = self._send(method, url, body, sent)
         except httpx.HTTPError as error:
-            # Only the server's own base counts: a Location naming another host may well not answer.
             why = _no_answer(error, self.timeout)
-            self.silence.missed(method, f"{method} {redact_url(url)}: {why}", url.startswith(self.base_url))
+            self.silence.missed(method, f"{method} {redact_url(url)}: {why}", counts=True)
             return shown(0, error=why)
         except BaseException:  # interrupted: settle it, so that no other request waits on it
             self.silence.missed(method, self.silence.last, counts=False)
@@ -300,10 +303,15 @@ def path_under(url: str, bases: Sequence[str]) -> str | None:
 
 def _origin_and_path(url: str) -> str:
     """Normalise a URL for comparison: scheme and host lower-cased, default port and userinfo dropped."""
+    return _origin(url) + urlsplit(url).path
+
+
+def _origin(url: str) -> str:
+    """Return a URL's scheme, host and port, normalised (scheme and host lower-cased, the default port dropped)."""
     parts = urlsplit(url)
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
     port = "" if parts.port in (None, default) else f":{parts.port}"
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}{parts.path}"
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}"
 
 
 def probe(client: FhirClient) -> dict[str, Any]:

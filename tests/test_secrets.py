@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from conformance.client import FhirClient
 from tests.conftest import run_suite
 
 SYSTEM = "https://clinikapi.com/tenant"
@@ -49,3 +51,18 @@ def test_no_secret_reaches_the_terminal_or_any_report(
     assert {"report.html", "junit.xml", "results.json"} <= outputs.keys()
     leaks = [f"{channel} in {where}" for where, text in outputs.items() for channel, s in SECRETS.items() if s in text]
     assert leaks == []
+
+
+def test_a_location_on_another_host_is_not_followed_with_the_runs_credentials() -> None:
+    """A Location may name any host: the client sends nothing there (no connection, so no credential), and the
+    read reads as not sent, naming the host."""
+    with socket.socket() as elsewhere:
+        elsewhere.bind(("127.0.0.1", 0))
+        elsewhere.listen()
+        elsewhere.settimeout(0.5)
+        client = FhirClient("http://127.0.0.1:1/fhir", [("Authorization", "Bearer flag-token-4c2e9a77b1")])
+        read = client.get(f"http://127.0.0.1:{elsewhere.getsockname()[1]}/fhir/Patient/1/_history/1")
+        with pytest.raises(TimeoutError):
+            elsewhere.accept()
+    assert read.status == 0 and read.error.startswith("not sent: http://127.0.0.1:"), read.error
+    assert "is not the base URL's host" in read.error and not client.stopped
