@@ -248,7 +248,7 @@ def instant(exchange: Exchange, what: str, value: object, requirement: str | Non
     """A FHIR instant has a date, a time and a timezone; return it."""
     parsed = fhirjson.parse_instant(value)
     if parsed is None:
-        fail(f"{what} as a FHIR instant such as 2026-11-21T08:06:27.123Z", repr(value), exchange, requirement)
+        fail(f"{what} as a FHIR instant such as 2026-11-21T08:06:27.123Z", json_value(value), exchange, requirement)
     return parsed
 
 
@@ -340,6 +340,16 @@ def _comparable(resource: dict[str, Any], ignored_tag: str | None) -> dict[str, 
 def _show(container: dict[str, Any], key: str) -> str:
     """Render a member of an object, or say it is absent."""
     return _render(container[key]) if key in container else "nothing (absent)"
+
+
+def json_value(value: object) -> str:
+    """Render a JSON value with its kind where a string is expected: 'nothing (absent)', '1 (a number)'."""
+    if value is None:
+        return "nothing (absent)"
+    if isinstance(value, str):
+        return repr(value)
+    kind = {bool: "a boolean", int: "a number", float: "a number", dict: "an object", list: "an array"}
+    return f"{_render(value)} ({kind.get(type(value), 'a number')}, not a string)"
 
 
 def _render(value: Any) -> str:

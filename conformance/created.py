@@ -93,7 +93,7 @@ class Created:
         """Return the id the server assigned (R4 http.html#create: the server SHALL populate it)."""
         value = self.resource.get("id")
         if not isinstance(value, str) or not value:
-            checks.fail(f"{self.type}.id set by the server", repr(value), self.exchange, ID)
+            checks.fail(f"{self.type}.id set by the server", checks.json_value(value), self.exchange, ID)
         return value
 
     @property
@@ -121,7 +121,7 @@ class Created:
             checks.not_applicable("the server does not version this resource (no ETag, versionId or _history)")
         value = self.meta.get("versionId")
         if not isinstance(value, str) or not value:
-            checks.fail(f"{self.type}.meta.versionId set by the server", repr(value), self.exchange, VERSION_ID)
+            checks.fail(f"{self.type}.meta.versionId set by the server", checks.json_value(value), self.exchange, VERSION_ID)
         return value
 
     @property

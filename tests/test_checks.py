@@ -199,6 +199,20 @@ def test_instant_refuses_a_date_a_local_time_or_no_text(value: object) -> None:
         checks.instant(exchange(), "meta.lastUpdated", value)
 
 
+@pytest.mark.parametrize(
+    ("value", "received"),
+    [
+        (None, "nothing (absent)"),
+        ("", "''"),
+        (1, "1 (a number, not a string)"),
+        ({"v": 1}, '{"v":1} (an object, not a string)'),
+    ],
+)
+def test_a_value_that_should_be_a_string_is_shown_with_its_kind(value: object, received: str) -> None:
+    """A versionId sent as the number 1 reads 'received 1 (a number, not a string)', not a bare 1 that looks set."""
+    assert checks.json_value(value) == received
+
+
 TENANT = "https://clinikapi.com/tenant"
 
 
