@@ -6,6 +6,7 @@ import re
 import shlex
 import ssl
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, partial
@@ -25,6 +26,14 @@ IDEMPOTENT = frozenset(("GET", "HEAD", "DELETE", "PUT"))
 KEEP_PARSED = 1 << 20
 # Consecutive requests without an answer after which the server counts as stopped (the run then ends).
 STOP_AFTER = 2
+# The most of an answer's body the client reads: far beyond any resource the suite sends (a few MiB).
+ANSWER_LIMIT = 64 << 20
+
+Answer = tuple[int, tuple[tuple[str, str], ...], bytes]  # status, headers, body
+
+
+class TooLarge(httpx.TransportError):
+    """An answer's body went on beyond ANSWER_LIMIT."""
 
 
 class EndpointError(Exception):
@@ -220,7 +229,7 @@ class FhirClient:
             self.silence.missed(method, self.silence.last, counts=False)
             raise
         self.silence.heard(method)
-        return shown(response.status_code, tuple(response.headers.items()), response.content)
+        return shown(*response)
 
     def create(
         self,
@@ -237,15 +246,29 @@ class FhirClient:
         """POST a Bundle to the base itself (R4 http.html#transaction: POST [base])."""
         return self._post(self.base_url, bundle, headers)
 
-    def _send(self, method: str, url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> httpx.Response:
+    def _send(self, method: str, url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> Answer:
         """Send a request; an idempotent one goes again once on a fresh connection when the one it went on was
         closed under it (a server may close a kept-alive connection at any time, e.g. after answering a 500)."""
         try:
-            return self._http.request(method, url, content=body or None, headers=headers)
+            return self._answer(method, url, body, headers)
         except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
             if method not in IDEMPOTENT:
                 raise
-            return self._http.request(method, url, content=body or None, headers=headers)
+            return self._answer(method, url, body, headers)
+
+    def _answer(self, method: str, url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> Answer:
+        """Return the status, headers and body of the answer, read within the timeout and the size limit
+        (httpx times each read, so a body that trickles in a byte at a time would otherwise never end)."""
+        deadline = time.monotonic() + self.timeout
+        with self._http.stream(method, url, content=body or None, headers=headers) as response:
+            content = bytearray()
+            for chunk in response.iter_bytes():
+                content += chunk
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"the body was still arriving after {self.timeout:g} s")
+                if len(content) > ANSWER_LIMIT:
+                    raise TooLarge(f"the body went on beyond {ANSWER_LIMIT >> 20} MiB")
+            return response.status_code, tuple(response.headers.items()), bytes(content)
 
     def _post(self, path: str, resource: Mapping[str, Any], headers: Mapping[str, str] | None) -> Exchange:
         """POST a resource as application/fhir+json."""

@@ -121,7 +121,8 @@ class Created:
             checks.not_applicable("the server does not version this resource (no ETag, versionId or _history)")
         value = self.meta.get("versionId")
         if not isinstance(value, str) or not value:
-            checks.fail(f"{self.type}.meta.versionId set by the server", checks.json_value(value), self.exchange, VERSION_ID)
+            expected = f"{self.type}.meta.versionId set by the server"
+            checks.fail(expected, checks.json_value(value), self.exchange, VERSION_ID)
         return value
 
     @property

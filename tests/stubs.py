@@ -6,6 +6,7 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +76,37 @@ def dropping_server() -> Iterator[str]:
                 connection.recv(65536)
                 if number:
                     connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+@contextmanager
+def endless_server(pause: float) -> Iterator[str]:
+    """Answer 200 with a body that never ends: a byte every ``pause`` seconds, or as fast as it goes (0)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\n\r\n")
+                while True:
+                    connection.sendall(b" " * (1 if pause else 65536))
+                    time.sleep(pause)
+            except OSError:  # the client gave up
+                return
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener is closed: the test is over
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     try:

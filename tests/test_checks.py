@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from conformance import checks, fhirjson
 from conformance.checks import ConformanceFailure
 from conformance.client import Exchange, FhirClient, parse_location
 from conformance.secrets import SECRETS
-from tests.stubs import dropping_server
+from tests.stubs import dropping_server, endless_server
 
 SECRETS.add_headers([("X-Tenant", "t-1-key")])
 
@@ -301,3 +302,17 @@ def test_an_idempotent_request_goes_again_when_its_connection_is_closed_under_it
         )
         client.close()
     assert answered.status == status, answered.error
+
+
+@pytest.mark.parametrize(
+    ("pause", "error"), [(0.2, "ReadTimeout after 2 s"), (0, "TooLarge: the body went on beyond 64 MiB")]
+)
+def test_an_answer_that_never_ends_is_no_answer(pause: float, error: str) -> None:
+    """A body that trickles in (each read within the timeout) ends at the timeout; one that pours in without end
+    ends at the size limit: neither hangs the run nor fills its memory."""
+    with endless_server(pause) as url:
+        started = time.monotonic()
+        client = FhirClient(url, timeout=2)
+        answered = client.get("Patient/x")
+        client.close()
+    assert answered.status == 0 and answered.error == error and time.monotonic() - started < 5, answered.error
