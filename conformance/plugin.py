@@ -17,6 +17,7 @@ from conformance import htmlreport, requirements
 from conformance.cases import MARKER
 from conformance.checks import ConformanceFailure
 from conformance.client import EndpointError, Recorded
+from conformance.concurrency import share_malloc_arenas
 from conformance.fuzzing import register_profiles, unknown_profile
 from conformance.grading import grade, waive
 from conformance.options import add_options, read_settings
@@ -52,6 +53,7 @@ def pytest_configure_profiles(config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Read the settings (a bad value is a one-line usage error); for a scenario run, find the target."""
+    share_malloc_arenas()  # before the run's threads exist
     config.addinivalue_line("markers", f"{MARKER}(*ids, description): catalogue ids a case verifies, then needs")
     try:
         settings = read_settings(config)
