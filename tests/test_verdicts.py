@@ -93,6 +93,20 @@ def test_a_blocked_shall_paints_the_last_line_red(tmp_path: Path, reference_serv
     assert "\x1b[31m" in run.output.splitlines()[-1]
 
 
+def test_a_location_on_another_host_blocks_only_what_reads_it(
+    tmp_path: Path, reference_server: Callable[..., str]
+) -> None:
+    """Behind a proxy a server may name its internal address in Location: the Location cases fail or are blocked,
+    and the Prefer: return=minimal creates (known only by their Location) block no conditional create case."""
+    url = reference_server(faults=frozenset({"location-foreign-base"}))
+    run = run_suite(tmp_path, f"--base-url={url}", "-p", "no:html", "-k", "patient and (create or conditional)")
+    verdicts = run.verdicts()
+    assert verdicts["patient-location-form"] == "failed" and verdicts["patient-location-readable"] == "warned"
+    assert verdicts["patient-prefer-minimal-id-assigned"] == "blocked", run.output
+    conditional = {c["nodeid"]: c["verdict"] for c in run.results["cases"] if "conditional_create" in c["nodeid"]}
+    assert conditional and "blocked" not in conditional.values(), conditional
+
+
 @pytest.mark.parametrize("concurrency", ["8", "1"])
 def test_a_server_that_never_answers_a_post_ends_the_run_fast(tmp_path: Path, concurrency: str) -> None:
     """With --timeout 2, a server that reads POSTs and never answers (but answers every GET between them) stops
