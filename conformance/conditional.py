@@ -88,13 +88,15 @@ PLANS = {
 
 @dataclass(frozen=True)
 class Context:
-    """What a sequence asks of the suite: to keep a create it made, its sibling sequences, sound creates, and the
-    run's own identity (beside whose resources another identity's sequence is sent)."""
+    """What a sequence asks of the suite: to keep a create it made, its sibling sequences, sound creates, the run's
+    own identity (beside whose resources another identity's sequence is sent), and a search by identifier shown to
+    find what the run created (else a count of none proves nothing)."""
 
     made: Callable[[dict[str, Any], Exchange, str, FhirClient], Created]
     sibling: Callable[[str], Any]
     sound: Callable[[], None]
     own: Run
+    findable: Callable[[str], None]
 
     def seed(self, run: Run, resources: Iterable[dict[str, Any]]) -> list[Created]:
         """Create the resources a sequence makes before its conditional request, as the Run's identity."""

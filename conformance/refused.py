@@ -86,10 +86,12 @@ class Refusal:
         run: Run,
         refused_by: str,
         invalid_statuses: tuple[int, ...],
+        findable: Callable[[str], None],
         baseline: Refusal | None = None,
         first: Created | None = None,
     ) -> None:
         self.attempt = attempt
+        self.findable = findable  # skips unless a search of a type by identifier finds what the run created
         self.sent = sent
         self.exchange = exchange
         self.run = run
@@ -249,11 +251,33 @@ def issue_codes(r: Refusal) -> None:
 
 
 def nothing_stored(r: Refusal) -> None:
-    """No resource carrying the refused body's identifier exists afterwards."""
+    """No resource carrying the refused body's identifier exists afterwards, as a search shown to find what was
+    stored says."""
     refusal = r.refusal
     kept = r.kept
     if kept:
         checks.fail(f"nothing stored after a {refusal.status}", f"{', '.join(kept)} stored", r.exchanges[-1])
+    for rtype in r.searched:
+        r.findable(rtype)
+
+
+def unfindable(created: Created) -> str | None:
+    """Return why a search by identifier cannot show what a create left behind, or None: it finds a resource the
+    run created (a search that finds nothing at all, such as one whose index lags behind writes, would find
+    nothing after a refusal either, and prove nothing)."""
+    try:
+        made = created.id
+    except checks.ConformanceFailure as failure:
+        return f"no {created.type} the run created to search for ({failure.requirement} failed)"
+    search = created.record(created.client.search(created.type, {"identifier": token(marker_identifier(created.sent))}))
+    entries = (search.resource or {}).get("entry") if search.status == 200 else None
+    found = [entry.get("resource") or {} for entry in entries or [] if isinstance(entry, dict)]
+    if made not in [resource.get("id") for resource in found if isinstance(resource, dict)]:
+        return (
+            f"a search of {created.type} by identifier does not find the {created.type} the run created "
+            f"({checks.received_status(search)}, {len(found)} found), so finding nothing proves nothing"
+        )
+    return None
 
 
 def no_server_error(r: Refusal) -> None:

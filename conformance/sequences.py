@@ -92,7 +92,8 @@ class Sequences:
 
     def _context(self, siblings: Callable[[str], Any], resource_type: str) -> Context:
         """Return what a sequence of the type asks of the suite, its siblings found by name."""
-        return Context(self.suite.made, siblings, lambda: self.sound(resource_type), self.suite.run)
+        suite = self.suite
+        return Context(suite.made, siblings, lambda: self.sound(resource_type), suite.run, suite.findable)
 
     def _flows(self, resource_type: str) -> Callable[[str], Flow]:
         return lambda name: self.flow(resource_type, name)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance import fhirjson, requirements
+from conformance import checks, fhirjson, requirements
 from conformance.client import FHIR_JSON, Exchange, FhirClient
 from conformance.concurrency import Once, Pool
 from conformance.created import NO_MATCH, SUCCEEDED, Created
 from conformance.identities import OWN, identities
 from conformance.profile import Settings
-from conformance.refused import Attempt, Refusal
+from conformance.refused import Attempt, Refusal, unfindable
 from conformance.resources import PLAIN, REQUESTS, TYPES, VARIANTS, Request, Run
 from conformance.target import Target, refused_credentials
 
@@ -94,7 +94,14 @@ class Suite:
         exchange = self._send(attempt, sent)
         refused_by = next(row for row in attempt.refusals if not self.not_applicable(row))
         statuses = INVALID_STATUSES[self.profile.invalid_status]
-        return Refusal(attempt, sent, exchange, self.run, refused_by, statuses, baseline, first)
+        return Refusal(attempt, sent, exchange, self.run, refused_by, statuses, self.findable, baseline, first)
+
+    def findable(self, resource_type: str) -> None:
+        """Skip unless a search of the type by identifier finds the type's plain create (searched once): where it
+        does not, finding nothing there proves nothing."""
+        reason = self.once.get(("findable", resource_type), lambda: unfindable(self.created(resource_type, "plain")))
+        if reason is not None:
+            checks.not_applicable(reason)
 
     def create_as_sent(self, sent: dict[str, Any], accepted: str) -> Created:
         """Create a resource as it is (a generated one); its cases compare with what the wire carried."""

@@ -124,6 +124,10 @@ class Subject:
         made = self.tenancy.made(self.type, self.way)
         return [*(e for created in made for e in created.exchanges), *self.sent]
 
+    def findable(self) -> None:
+        """Skip unless a search of the type by identifier finds what the run created (else absence proves nothing)."""
+        self.tenancy.suite.findable(self.type)
+
     def get_as(self, identity: str, path: str) -> Exchange:
         """GET a path with an identity's credentials."""
         return self._keep(self.tenancy.client(identity).get(path))

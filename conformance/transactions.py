@@ -260,3 +260,5 @@ class Transaction:
         checks.equal(
             f"{resource_type} resources with the identifier", expected, found, self.counts[resource_type], requirement
         )
+        if not found:
+            self.context.findable(resource_type)

@@ -108,11 +108,13 @@ def refused(s: Subject) -> None:
 
 
 def nothing_stored(s: Subject) -> None:
-    """A refused create leaves nothing behind: this tenant's search by the identifier sent finds nothing."""
+    """A refused create leaves nothing behind: this tenant's search by the identifier sent finds nothing (and finds
+    what the run created)."""
     checks.refused(s.created.exchange, KEY_REQUIRED if s.way == NO_KEY else INVALID_KEY)
     found = s.search_as(OWN, s.by_identifier)
     checks.status(found, 200)
     checks.absent(found, s.identifier, "nothing stored from the refused create")
+    s.findable()
 
 
 CASES = (

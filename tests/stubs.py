@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+
 STATEMENT = {"resourceType": "CapabilityStatement", "status": "active", "kind": "instance", "fhirVersion": "4.0.1"}
 EMPTY = {"resourceType": "Bundle", "type": "searchset", "total": 0}
 
@@ -113,3 +115,54 @@ def endless_server(pause: float) -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         listener.close()
+
+
+@contextmanager
+def blind_search_proxy(upstream: str) -> Iterator[str]:
+    """Pass every request on to ``upstream``, but answer every search with an empty searchset (as a server does
+    whose search index lags behind its writes)."""
+    client = httpx.Client(base_url=upstream, timeout=10)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            if "?" in self.path:
+                data = json.dumps(EMPTY).encode()
+                self._send(200, [("Content-Type", "application/fhir+json")], data)
+            else:
+                self._forward()
+
+        def do_POST(self) -> None:
+            self._forward()
+
+        def do_DELETE(self) -> None:
+            self._forward()
+
+        def _forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            # Host too, so that the Locations the server builds name this proxy.
+            kept = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
+            answer = client.request(self.command, self.path, headers=kept, content=body)
+            passed = [(k, v) for k, v in answer.headers.items() if k.lower() in ("content-type", "location", "etag")]
+            self._send(answer.status_code, passed, answer.content)
+
+        def _send(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
+            self.send_response(status)
+            for name, value in [*headers, ("Content-Length", str(len(data)))]:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            """Stay quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        client.close()
