@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from conformance import checks, fhirjson, requirements
@@ -96,10 +97,11 @@ class Suite:
         statuses = INVALID_STATUSES[self.profile.invalid_status]
         return Refusal(attempt, sent, exchange, self.run, refused_by, statuses, self.findable, baseline, first)
 
-    def findable(self, resource_type: str) -> None:
-        """Skip unless a search of the type by identifier finds the type's plain create (searched once): where it
-        does not, finding nothing there proves nothing."""
-        reason = self.once.get(("findable", resource_type), lambda: unfindable(self.created(resource_type, "plain")))
+    def findable(self, resource_type: str, identity: str = OWN, made: Callable[[], Created] | None = None) -> None:
+        """Skip unless a search of the type by identifier, as the identity, finds a resource it created (the plain
+        create, or the one `made` makes; searched once): where it does not, finding nothing proves nothing."""
+        control = made or (lambda: self.created(resource_type, "plain"))
+        reason = self.once.get(("findable", resource_type, identity), lambda: unfindable(control()))
         if reason is not None:
             checks.not_applicable(reason)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from conformance import checks
 from conformance.client import Exchange, FhirClient
 from conformance.created import Created
-from conformance.identities import FORGED, NO_KEY_HEADER, OTHER
+from conformance.identities import FORGED, NO_KEY_HEADER, OTHER, OWN
 from conformance.profile import Tag
 from conformance.resources import REQUESTS, Request, token
 from conformance.suite import Suite
@@ -124,9 +125,11 @@ class Subject:
         made = self.tenancy.made(self.type, self.way)
         return [*(e for created in made for e in created.exchanges), *self.sent]
 
-    def findable(self) -> None:
-        """Skip unless a search of the type by identifier finds what the run created (else absence proves nothing)."""
-        self.tenancy.suite.findable(self.type)
+    def findable(self, identity: str = OWN) -> None:
+        """Skip unless a search of the type by identifier, as the identity, finds what it created (else absence
+        proves nothing)."""
+        made = partial(self.tenancy.created, self.type, "plain" if identity == OWN else identity)
+        self.tenancy.suite.findable(self.type, identity, made)
 
     def get_as(self, identity: str, path: str) -> Exchange:
         """GET a path with an identity's credentials."""

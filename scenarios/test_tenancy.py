@@ -93,11 +93,13 @@ def isolation_read(s: Subject) -> None:
 
 
 def isolation_search(params: Callable[[Subject, Created], Mapping[str, str]]) -> Callable[[Subject], None]:
-    """Return a check that the other tenant's search with these parameters lists none of this tenant's."""
+    """Return a check that the other tenant's search with these parameters lists none of this tenant's (and that
+    its search by identifier finds its own)."""
 
     def search(s: Subject) -> None:
         c = isolated(s)
         checks.absent(s.search_as(OTHER, params(s, c)), s.identifier, OTHERS)
+        s.findable(OTHER)
 
     return search
 
