@@ -7,8 +7,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -61,12 +61,9 @@ def stub_server(post_status: int | None) -> Iterator[str]:
 
 
 @contextmanager
-def dropping_server() -> Iterator[str]:
-    """Close the first connection after reading its request, without an answer; answer later ones 200 and close."""
+def raw_server(answer: Callable[[socket.socket, int], None]) -> Iterator[str]:
+    """Serve raw sockets: each connection, numbered from 0 as it comes, goes to ``answer`` on a thread of its own."""
     listener = socket.create_server(("127.0.0.1", 0))
-    answer = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
-    )
 
     def serve() -> None:
         for number in itertools.count():
@@ -74,10 +71,7 @@ def dropping_server() -> Iterator[str]:
                 connection, _ = listener.accept()
             except OSError:  # the listener is closed: the test is over
                 return
-            with connection:
-                connection.recv(65536)
-                if number:
-                    connection.sendall(answer)
+            threading.Thread(target=answer, args=(connection, number), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     try:
@@ -86,12 +80,25 @@ def dropping_server() -> Iterator[str]:
         listener.close()
 
 
-@contextmanager
-def endless_server(pause: float) -> Iterator[str]:
-    """Answer 200 with a body that never ends: a byte every ``pause`` seconds, or as fast as it goes (0)."""
-    listener = socket.create_server(("127.0.0.1", 0))
+def dropping_server() -> AbstractContextManager[str]:
+    """Close the first connection after reading its request, without an answer; answer later ones 200 and close."""
 
-    def answer(connection: socket.socket) -> None:
+    def answer(connection: socket.socket, number: int) -> None:
+        with connection:
+            connection.recv(65536)
+            if number:
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: 2\r\n"
+                    b"Connection: close\r\n\r\n{}"
+                )
+
+    return raw_server(answer)
+
+
+def endless_server(pause: float) -> AbstractContextManager[str]:
+    """Answer 200 with a body that never ends: a byte every ``pause`` seconds, or as fast as it goes (0)."""
+
+    def answer(connection: socket.socket, number: int) -> None:
         with connection:
             connection.recv(65536)
             try:
@@ -102,19 +109,7 @@ def endless_server(pause: float) -> Iterator[str]:
             except OSError:  # the client gave up
                 return
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:  # the listener is closed: the test is over
-                return
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.close()
+    return raw_server(answer)
 
 
 @contextmanager
